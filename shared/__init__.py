@@ -1,0 +1,1 @@
+"""meshhook-secrets: project-scoped, envelope-encrypted secrets for MeshHook."""

@@ -1,0 +1,1 @@
+"""The HTTP layer: FastAPI routes over shared/service.py, wrapped per endpoint for Lambda."""

@@ -1,0 +1,111 @@
+"""Build the ASGI app: all routes for `serve`/`dev`, or one route for one Lambda.
+
+Local and deployed behaviour are the same code: a Lambda handler is this app, holding one
+route, wrapped by Mangum.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from shared.api.errors import install_error_handlers
+from shared.api.middleware import BodyLimitAndNoStore
+from shared.api.routes import router as secrets_router
+from shared.api.runtime_routes import router as runtime_router
+from shared.api.schemas import Health
+from shared.container import Container, default_container
+
+# Runtime routes first: /secrets/audit must not be taken for a secret id.
+ROUTERS = (runtime_router, secrets_router)
+ROUTE_NAMES = tuple(r.name for router in ROUTERS for r in router.routes)
+
+
+def create_app(
+    *, only: Iterable[str] | None = None, container: Callable[[], Container] = default_container,
+    static_dir: Path | None = None, max_body_bytes: int = 128 * 1024, cors_origins: Iterable[str] = (),
+):
+    """The API. `only` keeps the named routes (one Lambda = one route)."""
+    wanted = set(only) if only is not None else None
+    if wanted is not None and not wanted <= set(ROUTE_NAMES):
+        raise ValueError(f"unknown routes: {sorted(wanted - set(ROUTE_NAMES))}")
+    app = FastAPI(
+        title="meshhook-secrets", version="0.1.0",
+        description="Project-scoped secrets for MeshHook.",
+        openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+    )
+    app.state.container = container
+    selected = APIRouter()
+    for router in ROUTERS:
+        for route in router.routes:
+            if wanted is None or route.name in wanted:
+                selected.routes.append(route)
+    app.include_router(selected)
+    install_error_handlers(app)
+
+    if wanted is None:
+        @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["ops"])
+        def healthz() -> JSONResponse:
+            """200 while the database answers, 503 otherwise."""
+            ok = container().db.ping()
+            return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+
+    if static_dir is not None and (static_dir / "index.html").is_file():
+        _mount_ui(app, static_dir)
+
+    asgi = BodyLimitAndNoStore(app, max_body_bytes)
+    origins = list(cors_origins)
+    if origins:
+        asgi = CORSMiddleware(asgi, allow_origins=origins, allow_credentials=False,
+                              allow_methods=["GET", "POST", "PUT", "DELETE"],
+                              allow_headers=["Authorization", "Content-Type", "If-Match"],
+                              expose_headers=["ETag"], max_age=600)
+    asgi.fastapi = app  # tests and the OpenAPI dump reach the FastAPI app through this
+    return asgi
+
+
+def _mount_ui(app: FastAPI, static_dir: Path) -> None:
+    root = static_dir.resolve()
+    index = root / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def ui(path: str) -> FileResponse:
+        # Static files of the built SvelteKit app; anything else is the SPA's to route.
+        if path == "api" or path.startswith("api/"):
+            raise HTTPException(404)
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return FileResponse(candidate)
+        return FileResponse(index)
+
+
+def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
+    """The `handler(event, context)` of one function in serverless.yml.
+
+    Settings are read and the app built at the first invocation, then kept for the warm
+    container's life, so a cold import stays small and a bad setting fails loudly.
+    """
+    if route_name not in ROUTE_NAMES:
+        raise ValueError(f"unknown route {route_name}")
+
+    @functools.cache
+    def build():
+        from mangum import Mangum
+
+        from shared.settings import get_settings
+
+        settings = get_settings()
+        app = create_app(only=[route_name], max_body_bytes=settings.max_body_bytes,
+                         cors_origins=settings.cors_origin_list)
+        return Mangum(app, lifespan="off")
+
+    def handler(event: dict, context: object) -> dict:
+        return build()(event, context)
+
+    return handler

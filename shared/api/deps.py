@@ -1,0 +1,60 @@
+"""FastAPI dependencies, as `Annotated` aliases the routes declare."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth import Principal
+from shared.container import Container
+from shared.errors import BadRequest, Unauthorized
+from shared.models import RequestInfo
+from shared.service import SecretsService
+
+_bearer = HTTPBearer(auto_error=False, description="A Supabase access token, runner token or service key.")
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container()
+
+
+def get_principal(
+    container: Annotated[Container, Depends(get_container)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("a bearer access token is required")
+    return container.verifier.verify(credentials.credentials)
+
+
+def get_service(container: Annotated[Container, Depends(get_container)]) -> SecretsService:
+    return container.service
+
+
+def get_request_info(request: Request) -> RequestInfo:
+    ip = request.client.host if request.client else None
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        ip = None  # e.g. "testclient": the audit column only takes real addresses
+    agent = request.headers.get("user-agent")
+    return RequestInfo(ip_address=ip, user_agent=agent[:512] if agent else None)
+
+
+def get_if_match(if_match: Annotated[str | None, Header(description="Expected version.")] = None) -> int | None:
+    """`If-Match: 3`, `"3"` or `W/"3"`: the version the client expects to replace."""
+    if if_match is None:
+        return None
+    token = if_match.strip().removeprefix("W/").strip('"')
+    if not token.isdigit() or len(token) > 9:
+        raise BadRequest("If-Match must be a secret version number")
+    return int(token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+Service = Annotated[SecretsService, Depends(get_service)]
+Requester = Annotated[RequestInfo, Depends(get_request_info)]
+IfMatch = Annotated[int | None, Depends(get_if_match)]

@@ -1,0 +1,81 @@
+"""Every error leaves as `{"error": code, "message": text}`, translated here and only here."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.api.schemas import ErrorOut
+from shared.errors import ServiceError
+
+log = logging.getLogger("meshhook_secrets.api")
+
+NO_STORE = {"Cache-Control": "no-store"}
+_STARLETTE_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "bad_request", 409: "conflict", 412: "precondition_failed",
+                    413: "payload_too_large", 415: "bad_request", 422: "validation_error",
+                    429: "rate_limited"}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status,
+                        headers={**NO_STORE, **(headers or {})})
+
+
+def responses(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI entries for a route's error responses, in the one error shape."""
+    return {s: {"model": ErrorOut, "description": _STARLETTE_CODES.get(s, "internal")} for s in statuses}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "path", "query", "header"))
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field" + (" (the name of a secret cannot change)" if loc == "name" else "")
+        elif err.get("type") == "uuid_parsing":
+            msg = "must be a UUID"
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        if exc.status >= 500:
+            # Log the class only: the message of an unexpected error is not trusted.
+            log.error("request failed: %s", type(exc).__name__)
+            message = exc.message if exc.status == 503 else "internal error"
+            return error_response(exc.status, exc.code, message)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        content_type = request.headers.get("content-type", "")
+        body_errors = [e for e in errors if e.get("loc", ("",))[0] == "body"]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "bad_request", "request body is not valid JSON")
+        if body_errors and "json" not in content_type.lower():
+            return error_response(400, "bad_request", "request body must be JSON (Content-Type: application/json)")
+        if body_errors and any(e.get("type") == "missing" and e.get("loc") == ("body",) for e in errors):
+            return error_response(400, "bad_request", "request body is required")
+        return error_response(422, "validation_error", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STARLETTE_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else "bad_request")
+        message = "not found" if exc.status_code == 404 else (
+            "method not allowed" if exc.status_code == 405 else code.replace("_", " "))
+        return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return error_response(500, "internal", "internal error")

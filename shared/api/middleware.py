@@ -1,0 +1,75 @@
+"""ASGI middleware: refuse oversized bodies before reading them, and `no-store` everywhere."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _TooLarge(HTTPException):
+    """Raised from inside the body read; the app's handlers turn it into the 413 error."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body too large")
+
+
+class BodyLimitAndNoStore:
+    """A body over the limit is refused from its Content-Length, or as soon as the bytes
+    streamed so far pass it: it is never buffered whole. Every response is `no-store`:
+    a secret, or a list of them, must never sit in a browser or proxy cache."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _refuse(send)
+                    return
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def send_no_store(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_no_store)
+        except _TooLarge:
+            if not started:
+                await _refuse(send)
+
+
+async def _refuse(send: Send) -> None:
+    body = json.dumps({"error": "payload_too_large", "message": "request body too large"}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,92 @@
+"""The secrets routes (DESIGN §4). Each is also deployed alone as a Lambda (functions/)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
+from shared.api.errors import responses
+from shared.api.schemas import (
+    CreateSecret, ProjectEnvelope, ProjectOut, RevealedValue, SecretEnvelope, SecretList,
+    SecretOut, UpdateSecret,
+)
+
+router = APIRouter(prefix="/api/projects/{project_id}", tags=["secrets"])
+_COMMON = (400, 401, 404, 422, 500, 503)
+
+
+@router.get("", name="get_project", response_model=ProjectEnvelope, responses=responses(*_COMMON))
+def get_project(project_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> ProjectEnvelope:
+    """The project and the caller's role in it."""
+    name, role = service.project_role(principal, project_id)
+    return ProjectEnvelope(project=ProjectOut(id=project_id, name=name, role=role))
+
+
+@router.post("/secrets", name="create_secret", status_code=201, response_model=SecretEnvelope,
+             responses=responses(*_COMMON, 403, 409, 413))
+def create_secret(
+    project_id: uuid.UUID, body: CreateSecret, principal: CurrentPrincipal, service: Service,
+    request: Requester, response: Response,
+) -> SecretEnvelope:
+    """Create a secret (editor or admin). The value is encrypted and never returned."""
+    meta = service.create(principal, request, project_id, name=body.name, value=body.value,
+                          description=body.description)
+    response.headers["ETag"] = f'"{meta.version}"'
+    return SecretEnvelope(secret=SecretOut.of(meta))
+
+
+@router.get("/secrets", name="list_secrets", response_model=SecretList,
+            responses=responses(*_COMMON, 403))
+def list_secrets(project_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> SecretList:
+    """List the project's secrets, metadata only, sorted by name."""
+    return SecretList(secrets=[SecretOut.of(m) for m in service.list(principal, project_id)])
+
+
+@router.get("/secrets/{secret_id}", name="get_secret", response_model=SecretEnvelope,
+            responses=responses(*_COMMON, 403))
+def get_secret(
+    project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
+    response: Response,
+) -> SecretEnvelope:
+    """One secret's metadata (never its value)."""
+    meta = service.get(principal, project_id, secret_id)
+    response.headers["ETag"] = f'"{meta.version}"'
+    return SecretEnvelope(secret=SecretOut.of(meta))
+
+
+@router.put("/secrets/{secret_id}", name="update_secret", response_model=SecretEnvelope,
+            responses=responses(*_COMMON, 403, 412, 413))
+def update_secret(
+    project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, principal: CurrentPrincipal,
+    service: Service, request: Requester, if_match: IfMatch, response: Response,
+) -> SecretEnvelope:
+    """Rotate the value (version + 1) and/or change the description. The name is fixed."""
+    meta = service.update(
+        principal, request, project_id, secret_id, value=body.value, description=body.description,
+        set_description="description" in body.model_fields_set, if_match=if_match,
+    )
+    response.headers["ETag"] = f'"{meta.version}"'
+    return SecretEnvelope(secret=SecretOut.of(meta))
+
+
+@router.delete("/secrets/{secret_id}", name="delete_secret", status_code=204,
+               response_class=Response, responses=responses(*_COMMON, 403))
+def delete_secret(
+    project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
+    request: Requester,
+) -> Response:
+    """Delete a secret and every trace of its value. Unrecoverable."""
+    service.delete(principal, request, project_id, secret_id)
+    return Response(status_code=204)
+
+
+@router.post("/secrets/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
+             responses=responses(*_COMMON, 403))
+def reveal_secret(
+    project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
+    request: Requester,
+) -> RevealedValue:
+    """The value, for admins. Audited before it is returned."""
+    return RevealedValue(value=service.reveal(principal, request, project_id, secret_id))

@@ -1,0 +1,52 @@
+"""Reading the audit trail: admins of a project, newest first, cursor-paginated.
+
+The cursor is opaque to clients (base64 of the last id seen). Ids only grow, so paging
+with `id < cursor` neither repeats nor skips an event while new ones are written.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from shared import repository as repo
+from shared.auth import Principal
+from shared.errors import BadRequest
+from shared.models import AuditPage
+from shared.service import SecretsService
+
+MAX_PAGE = 200
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, value = raw.partition(":")
+        if version != "v1" or not value.isdigit():
+            raise ValueError
+        return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest("cursor is not one this API returned") from None
+
+
+def audit_events(
+    service: SecretsService, principal: Principal, project_id: uuid.UUID, *,
+    secret_id: uuid.UUID | None = None, actor: str | None = None, action: str | None = None,
+    since: datetime | None = None, until: datetime | None = None, limit: int = 50,
+    cursor: str | None = None,
+) -> AuditPage:
+    before_id = decode_cursor(cursor) if cursor else None
+    limit = max(1, min(limit, MAX_PAGE))
+    with service.db.as_caller(principal.db_claims()) as conn:
+        service.require(conn, project_id, "admin")
+        events = repo.query_audit(conn, project_id, secret_id=secret_id, actor=actor, action=action,
+                                  since=since, until=until, before_id=before_id, limit=limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    return AuditPage(events, encode_cursor(events[-1].id) if more else None)

@@ -1,0 +1,153 @@
+"""The `meshhook-secrets` command (DESIGN §6)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import uuid
+from pathlib import Path
+
+from shared.settings import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_UI = REPO_ROOT / "web" / "build"
+
+
+def _require_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from shared.devserver import run_dev
+
+    run_dev(Path(args.data_dir), args.host, args.port, Path(args.ui))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.api.app import create_app
+    from shared.container import default_container
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    app = create_app(static_dir=Path(args.ui), max_body_bytes=settings.max_body_bytes,
+                     cors_origins=settings.cors_origin_list)
+    default_container()  # build now, so a bad setting stops start-up, not the first request
+    print(f"meshhook-secrets: serving on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from shared.migrate import apply_migrations
+
+    applied = apply_migrations(_require_env("DATABASE_URL"), supabase_compat=args.supabase_compat)
+    print("\n".join(f"applied {name}" for name in applied) or "up to date")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from shared.auth import mint_runner_token, mint_service_token, mint_user_token
+
+    secret = _require_env("SUPABASE_JWT_SECRET")
+    if args.runner:
+        if not args.project:
+            raise SystemExit("meshhook-secrets token: --runner needs --project UUID")
+        run_id = args.run_id or f"run_{uuid.uuid4().hex[:12]}"
+        print(mint_runner_token(secret, args.project, run_id, ttl=args.ttl))
+    elif args.service:
+        print(mint_service_token(secret, ttl=args.ttl))
+    elif args.sub:
+        print(mint_user_token(secret, args.sub, ttl=args.ttl))
+    else:
+        raise SystemExit("meshhook-secrets token: give --sub UUID, --runner --project UUID, or --service")
+    return 0
+
+
+def cmd_rotate_keks(args: argparse.Namespace) -> int:
+    from shared.rotation_cli import run_rotate_keks
+
+    return run_rotate_keks(args)
+
+
+def cmd_rekey_root(args: argparse.Namespace) -> int:
+    from shared.rotation_cli import run_rekey_root
+
+    return run_rekey_root(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from shared.bench import run_bench
+
+    return run_bench(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meshhook-secrets", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("dev", help="embedded Postgres + demo data + API and UI on 127.0.0.1")
+    p.add_argument("--data-dir", default=".meshhook")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787)
+    p.add_argument("--ui", default=str(DEFAULT_UI), help="built UI folder")
+    p.set_defaults(func=cmd_dev)
+
+    p = sub.add_parser("serve", help="serve the API (and the UI if built) against DATABASE_URL")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787)
+    p.add_argument("--ui", default=str(DEFAULT_UI))
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply migrations to DATABASE_URL")
+    p.add_argument("--supabase-compat", action="store_true",
+                   help="first create what Supabase provides (for plain Postgres)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("token", help="mint a dev access token, runner token or service token")
+    p.add_argument("--sub", type=uuid.UUID, help="user id for an access token")
+    p.add_argument("--runner", action="store_true", help="a workflow-run token")
+    p.add_argument("--project", type=uuid.UUID, help="the runner token's project")
+    p.add_argument("--run-id")
+    p.add_argument("--service", action="store_true", help="a service_role token")
+    p.add_argument("--ttl", type=int, default=3600, help="seconds")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("rotate-keks", help="rotate the key-encryption keys")
+    p.add_argument("--force", action="store_true", help="rotate even if the active KEK is young")
+    p.add_argument("--status", action="store_true", help="show KEKs and whether rotation is due")
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.set_defaults(func=cmd_rotate_keks)
+
+    p = sub.add_parser("rekey-root", help="re-wrap the KEKs under a new root key")
+    p.add_argument("--new-root-key-env", default="MESHHOOK_NEW_ROOT_KEY",
+                   help="variable holding the new local root key (base64)")
+    p.add_argument("--new-kms-key-id", help="the new AWS KMS key id instead")
+    p.set_defaults(func=cmd_rekey_root)
+
+    p = sub.add_parser("bench", help="run the benchmark suite")
+    p.add_argument("--json", dest="json_path", help="also write the figures to this file")
+    p.add_argument("--quick", action="store_true", help="fewer iterations")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"meshhook-secrets: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

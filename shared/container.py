@@ -1,0 +1,57 @@
+"""The process-wide objects, built once from settings: a warm Lambda reuses them.
+
+Nothing here connects at import time; the pool opens on the first request, and the
+root key provider is chosen from the environment (local key or AWS KMS).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from shared.auth import TokenVerifier
+from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
+from shared.db import Database
+from shared.keys import KeyStore
+from shared.service import SecretsService
+from shared.settings import Settings, get_settings
+from shared.validation import Limits
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    keys: KeyStore
+    service: SecretsService
+    verifier: TokenVerifier
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def root_key_from(settings: Settings) -> RootKey:
+    raw = settings.root_key_bytes()
+    if raw is not None:
+        return LocalRootKey(raw)
+    import boto3  # only deployments with a KMS root key pay for importing boto3
+
+    client = boto3.client("kms", region_name=settings.aws_region)
+    return KmsRootKey(settings.meshhook_kms_key_id or "", client)
+
+
+def build_container(settings: Settings, *, root_key: RootKey | None = None) -> Container:
+    db = Database(settings.database_url.get_secret_value(), max_size=settings.db_pool_max)
+    keys = KeyStore(db, root_key or root_key_from(settings))
+    limits = Limits(
+        max_value_bytes=settings.max_value_bytes,
+        max_secrets_per_project=settings.max_secrets_per_project,
+    )
+    secret = settings.supabase_jwt_secret.get_secret_value() if settings.supabase_jwt_secret else None
+    verifier = TokenVerifier(jwt_secret=secret, jwks_url=settings.supabase_jwks_url)
+    return Container(settings, db, keys, SecretsService(db, keys, limits), verifier)
+
+
+@functools.cache
+def default_container() -> Container:
+    return build_container(get_settings())

@@ -1,0 +1,68 @@
+"""Envelope encryption of one secret version, bound to where it lives.
+
+Each version gets its own random DEK. The value is sealed under the DEK, the DEK under
+the active KEK. Both ciphertexts carry associated data naming the project, the secret
+and the version (and, for the DEK, the KEK id), so a ciphertext copied to another row,
+project, version or key id fails authentication instead of decrypting to a wrong value.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from uuid import UUID
+
+from shared.crypto.aead import AesGcm, new_key
+from shared.crypto.keyring import Keyring
+
+_VALUE_LABEL = b"meshhook-secrets/v1/value\x00"
+_DEK_LABEL = b"meshhook-secrets/v1/dek\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Where a ciphertext belongs. Fixed-width encoding, so no two bindings collide."""
+
+    project_id: UUID
+    secret_id: UUID
+    version: int
+
+    def _place(self) -> bytes:
+        return self.project_id.bytes + self.secret_id.bytes + struct.pack(">Q", self.version)
+
+    def value_ad(self) -> bytes:
+        return _VALUE_LABEL + self._place()
+
+    def dek_ad(self, kek_id: int) -> bytes:
+        return _DEK_LABEL + self._place() + struct.pack(">Q", kek_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """What is stored for one secret version. Contains no plaintext."""
+
+    kek_id: int
+    wrapped_dek: bytes
+    ciphertext: bytes
+
+    def __repr__(self) -> str:
+        return f"Sealed(kek_id={self.kek_id}, {len(self.ciphertext)} bytes)"
+
+
+def seal_value(keyring: Keyring, value: bytes, binding: Binding) -> Sealed:
+    dek = new_key()
+    ciphertext = AesGcm(dek).encrypt(value, binding.value_ad())
+    kek_id = keyring.active_id
+    wrapped = keyring.active.encrypt(dek, binding.dek_ad(kek_id))
+    return Sealed(kek_id, wrapped, ciphertext)
+
+
+def open_value(keyring: Keyring, sealed: Sealed, binding: Binding) -> bytes:
+    dek = keyring.get(sealed.kek_id).decrypt(sealed.wrapped_dek, binding.dek_ad(sealed.kek_id))
+    return AesGcm(dek).decrypt(sealed.ciphertext, binding.value_ad())
+
+
+def rewrap_dek(keyring: Keyring, kek_id: int, wrapped_dek: bytes, binding: Binding) -> bytes:
+    """Move a DEK from KEK `kek_id` to the active KEK; the value is never decrypted."""
+    dek = keyring.get(kek_id).decrypt(wrapped_dek, binding.dek_ad(kek_id))
+    return keyring.active.encrypt(dek, binding.dek_ad(keyring.active_id))

@@ -1,0 +1,90 @@
+"""`meshhook-secrets dev`: everything a laptop needs, in one command.
+
+An embedded Postgres with its data under `.meshhook/`, the migrations, and on first run
+a demo project with three users (owner/admin, editor, viewer) and fresh dev keys, kept
+in `.meshhook/dev.json` (mode 0600) and reused on later runs. Then the API and the UI
+are served on 127.0.0.1 and a login URL per demo user is printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from shared.embedded import start_embedded_postgres
+from shared.migrate import apply_migrations
+
+DEMO_ROLES = ("admin", "editor", "viewer")
+
+
+def load_or_create_dev_state(data_dir: Path) -> dict:
+    path = data_dir / "dev.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    state = {
+        "jwt_secret": secrets.token_urlsafe(48),
+        "root_key": base64.b64encode(os.urandom(32)).decode(),
+        "project_id": str(uuid.uuid4()),
+        "users": {role: str(uuid.uuid4()) for role in DEMO_ROLES},
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(state, f, indent=2)
+    return state
+
+
+def seed_demo(dsn: str, state: dict) -> None:
+    users = state["users"]
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        for role, user_id in users.items():
+            conn.execute("insert into auth.users (id, email) values (%s, %s) on conflict do nothing",
+                         (user_id, f"{role}@demo.meshhook.local"))
+        conn.execute("insert into public.projects (id, owner, name) values (%s, %s, 'Demo project')"
+                     " on conflict do nothing", (state["project_id"], users["admin"]))
+        for role in ("editor", "viewer"):
+            conn.execute("insert into public.project_members (project_id, user_id, role)"
+                         " values (%s, %s, %s) on conflict do nothing",
+                         (state["project_id"], users[role], role))
+
+
+def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
+    import uvicorn
+
+    from shared.api.app import create_app
+    from shared.auth import mint_user_token
+    from shared.container import build_container
+    from shared.settings import load_settings
+
+    state = load_or_create_dev_state(data_dir)
+    dsn = start_embedded_postgres(data_dir / "pgdata")
+    apply_migrations(dsn, supabase_compat=True)
+    seed_demo(dsn, state)
+    os.environ.update({"DATABASE_URL": dsn, "SUPABASE_JWT_SECRET": state["jwt_secret"],
+                       "MESHHOOK_ROOT_KEY": state["root_key"]})
+    settings = load_settings()
+    container = build_container(settings)
+    app = create_app(container=lambda: container, static_dir=static_dir,
+                     max_body_bytes=settings.max_body_bytes)
+
+    base = f"http://{host}:{port}"
+    page = f"{base}/projects/{state['project_id']}/secrets"
+    tokens = {role: mint_user_token(state["jwt_secret"], uuid.UUID(uid), ttl=12 * 3600)
+              for role, uid in state["users"].items()}
+    ui_note = "" if (static_dir / "index.html").is_file() else "  (UI not built: run scripts/dev)"
+    print(f"meshhook-secrets dev: serving on {base}{ui_note}")
+    print(f"  health: {base}/healthz   API docs: {base}/api/docs")
+    print("  Open one of these to sign in as a demo user (tokens last 12 hours):")
+    for role in DEMO_ROLES:
+        print(f"  {role:<6}: {page}#access_token={tokens[role]}")
+    print("  For curl:")
+    print(f"  export API={base} PROJECT={state['project_id']} TOKEN={tokens['admin']}")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,106 @@
+"""KEK storage: load and cache the keyring, create the first KEK.
+
+KEK plaintext lives only in this process's memory: unwrapped by the root key once per
+KEK per warm process (one KMS call each, not one per request), never written anywhere.
+When a row names a KEK this process has not seen (another process rotated), or the
+database refuses a write because the cached active KEK was retired, the keyring is
+reloaded; nothing is tried key by key.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+
+from shared.crypto.aead import AesGcm, new_key
+from shared.crypto.keyring import Keyring
+from shared.crypto.root_keys import RootKey
+from shared.db import Database
+
+
+class RootKeyMismatch(Exception):
+    """The configured root key is not the one that wrapped the KEKs in the database."""
+
+
+def load_keyring(
+    conn: psycopg.Connection, root_key: RootKey, known: Keyring | None = None
+) -> Keyring | None:
+    """Unwrap every live KEK not already in `known`. None when no KEK is active yet."""
+    rows = conn.execute(
+        "select id, state, wrapped_key, root_key_id from public.secret_keks"
+        " where destroyed_at is null order by id"
+    ).fetchall()
+    keys: dict[int, AesGcm] = {}
+    active_id = None
+    for kek_id, state, wrapped, root_key_id in rows:
+        if root_key_id != root_key.key_id:
+            raise RootKeyMismatch(
+                f"KEK {kek_id} is wrapped by root key {root_key_id}, "
+                f"but the configured root key is {root_key.key_id}"
+            )
+        if known is not None and kek_id in known:
+            keys[kek_id] = known.get(kek_id)
+        else:
+            keys[kek_id] = AesGcm(root_key.unwrap_kek(bytes(wrapped), kek_id))
+        if state == "active":
+            active_id = kek_id
+    if active_id is None:
+        return None
+    return Keyring(keys, active_id)
+
+
+def create_active_kek(conn: psycopg.Connection, root_key: RootKey) -> int:
+    """Insert a new KEK, retiring the previous active one, in the caller's transaction."""
+    conn.execute(
+        "update public.secret_keks set state = 'retired', retired_at = now() where state = 'active'"
+    )
+    # The id is part of the wrapping context, so reserve it before wrapping.
+    kek_id = conn.execute(
+        "select nextval(pg_get_serial_sequence('public.secret_keks', 'id'))"
+    ).fetchone()[0]
+    wrapped = root_key.wrap_kek(new_key(), kek_id)
+    conn.execute(
+        "insert into public.secret_keks (id, state, wrapped_key, root_key_id)"
+        " overriding system value values (%s, 'active', %s, %s)",
+        (kek_id, wrapped, root_key.key_id),
+    )
+    return kek_id
+
+
+class KeyStore:
+    """The process-wide cache of unwrapped KEKs."""
+
+    def __init__(self, db: Database, root_key: RootKey) -> None:
+        self._db = db
+        self.root_key = root_key
+        self._keyring: Keyring | None = None
+        self._lock = threading.Lock()
+
+    def keyring(self) -> Keyring:
+        ring = self._keyring
+        if ring is None:
+            ring = self.reload()
+        return ring
+
+    def keyring_with(self, kek_id: int) -> Keyring:
+        """A keyring holding `kek_id`, reloading once if this process hasn't seen it."""
+        ring = self.keyring()
+        if kek_id not in ring:
+            ring = self.reload()
+        return ring
+
+    def reload(self) -> Keyring:
+        with self._lock:
+            with self._db.as_system() as conn:
+                ring = load_keyring(conn, self.root_key, self._keyring)
+                if ring is None:
+                    # First start: serialise with other processes doing the same.
+                    conn.execute("lock table public.secret_keks in exclusive mode")
+                    ring = load_keyring(conn, self.root_key)
+                    if ring is None:
+                        create_active_kek(conn, self.root_key)
+                        ring = load_keyring(conn, self.root_key)
+            assert ring is not None
+            self._keyring = ring
+            return ring

@@ -1,0 +1,215 @@
+"""The secrets operations: role checks, crypto and audit around the repository.
+
+Every operation is one transaction under the caller's identity (shared/db.py), so row-
+level security backs up every check made here. Roles: viewer < editor < admin; the
+project's owner is an admin; Supabase's service_role acts as an admin of every project.
+A caller who does not belong to a project gets NotFound, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import psycopg
+
+from shared import repository as repo
+from shared.auth import Principal
+from shared.crypto.aead import DecryptionError
+from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
+from shared.db import Database
+from shared.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ServiceError, ValidationFailed
+from shared.keys import KeyStore
+from shared.models import RequestInfo, SecretMeta
+from shared.validation import Limits, check_description, check_name, check_room, check_value
+
+log = logging.getLogger("meshhook_secrets.service")
+T = TypeVar("T")
+_RANK = {"viewer": 1, "editor": 2, "admin": 3}
+_KEK_NOT_ACTIVE = "MH001"  # raised by the database when a write uses a retired KEK
+
+
+class IntegrityFailure(ServiceError):
+    """Stored ciphertext failed authentication: tampering, or the wrong root key."""
+
+
+class SecretsService:
+    def __init__(self, db: Database, keys: KeyStore, limits: Limits | None = None) -> None:
+        self.db = db
+        self.keys = keys
+        self.limits = limits or Limits()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, principal: Principal) -> Iterator[psycopg.Connection]:
+        with self.db.as_caller(principal.db_claims()) as conn:
+            yield conn
+
+    @staticmethod
+    def require(conn: psycopg.Connection, project_id: uuid.UUID, need: str) -> str:
+        """The caller's role, if at least `need`; NotFound for non-members, as for no project."""
+        found = repo.caller_project_role(conn, project_id)
+        if found is None:
+            raise NotFound("project not found")
+        role = found[1]
+        if role == "runner" or _RANK.get(role, 0) < _RANK[need]:
+            raise Forbidden(f"this needs the {need} role in the project")
+        return role
+
+    def _audit_denied(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
+        secret_id: uuid.UUID | None = None,
+    ) -> None:
+        """Record a refused attempt in its own transaction (the refused one rolled back)."""
+        with self._tx(principal) as conn:
+            repo.insert_audit(conn, principal, request, project_id=project_id, action=action,
+                              outcome="denied", secret_id=secret_id)
+
+    def _guarded(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
+        secret_id: uuid.UUID | None, operation: Callable[[], T],
+    ) -> T:
+        """Run a write or a reveal; audit a refusal by role; retry once on a stale keyring."""
+        for attempt in (1, 2):
+            try:
+                return operation()
+            except Forbidden:
+                self._audit_denied(principal, request, project_id, action, secret_id)
+                raise
+            except psycopg.Error as exc:
+                if exc.sqlstate == _KEK_NOT_ACTIVE and attempt == 1:
+                    self.keys.reload()  # another process rotated the KEKs
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    def decrypt(self, meta: SecretMeta, sealed: Sealed) -> str:
+        """The plaintext of one stored version; tampering is an IntegrityFailure (500)."""
+        try:
+            ring = self.keys.keyring_with(sealed.kek_id)
+            plain = open_value(ring, sealed, Binding(meta.project_id, meta.id, meta.version))
+        except DecryptionError:
+            log.error("secret failed its integrity check", extra={"secret_id": str(meta.id)})
+            raise IntegrityFailure() from None
+        return plain.decode("utf-8")
+
+    # -- operations ----------------------------------------------------------------------
+
+    def project_role(self, principal: Principal, project_id: uuid.UUID) -> tuple[str, str]:
+        """(name, role) of a project the caller belongs to."""
+        with self._tx(principal) as conn:
+            found = repo.caller_project_role(conn, project_id)
+        if found is None:
+            raise NotFound("project not found")
+        return found
+
+    def create(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
+        name: str, value: str, description: str | None = None,
+    ) -> SecretMeta:
+        check_name(name)
+        raw = check_value(value, self.limits)
+        description = check_description(description)
+
+        def operation() -> SecretMeta:
+            with self._tx(principal) as conn:
+                self.require(conn, project_id, "editor")
+                check_room(repo.lock_project_for_create(conn, project_id), self.limits)
+                secret_id = uuid.uuid4()
+                sealed = seal_value(self.keys.keyring(), raw, Binding(project_id, secret_id, 1))
+                try:
+                    meta = repo.insert_secret(conn, secret_id, project_id, name, description, sealed)
+                except psycopg.errors.UniqueViolation:
+                    raise Conflict(f"a secret named {name} already exists in this project") from None
+                repo.insert_audit(conn, principal, request, project_id=project_id, action="create",
+                                  secret_id=secret_id, secret_name=name, metadata={"version": 1})
+                return meta
+
+        return self._guarded(principal, request, project_id, "create", None, operation)
+
+    def list(self, principal: Principal, project_id: uuid.UUID) -> list[SecretMeta]:
+        with self._tx(principal) as conn:
+            self.require(conn, project_id, "viewer")
+            return repo.list_secrets(conn, project_id)
+
+    def get(self, principal: Principal, project_id: uuid.UUID, secret_id: uuid.UUID) -> SecretMeta:
+        with self._tx(principal) as conn:
+            self.require(conn, project_id, "viewer")
+            meta = repo.get_secret(conn, project_id, secret_id)
+        if meta is None:
+            raise NotFound("secret not found")
+        return meta
+
+    def update(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID,
+        *, value: str | None = None, description: str | None = None, set_description: bool = False,
+        if_match: int | None = None,
+    ) -> SecretMeta:
+        """A new value is a rotation (version + 1); a description alone keeps the version."""
+        if value is None and not set_description:
+            raise ValidationFailed("give a new value, a description, or both")
+        raw = check_value(value, self.limits) if value is not None else None
+        description = check_description(description)
+
+        def operation() -> SecretMeta:
+            with self._tx(principal) as conn:
+                self.require(conn, project_id, "editor")
+                current = repo.get_secret(conn, project_id, secret_id, for_update=True)
+                if current is None:
+                    raise NotFound("secret not found")
+                if if_match is not None and if_match != current.version:
+                    raise PreconditionFailed(
+                        f"the secret is at version {current.version}, not {if_match}"
+                    )
+                if raw is None:
+                    meta = repo.update_description(conn, secret_id, description)
+                else:
+                    version = current.version + 1
+                    sealed = seal_value(self.keys.keyring(), raw, Binding(project_id, secret_id, version))
+                    meta = repo.update_value(conn, secret_id, version, sealed, description, set_description)
+                changed = (["value"] if raw is not None else []) + (["description"] if set_description else [])
+                repo.insert_audit(conn, principal, request, project_id=project_id,
+                                  action="rotate" if raw is not None else "update",
+                                  secret_id=secret_id, secret_name=current.name,
+                                  metadata={"version": meta.version, "changed": changed})
+                return meta
+
+        return self._guarded(principal, request, project_id, "update", secret_id, operation)
+
+    def delete(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID
+    ) -> None:
+        def operation() -> None:
+            with self._tx(principal) as conn:
+                self.require(conn, project_id, "editor")
+                name = repo.delete_secret(conn, project_id, secret_id)
+                if name is None:
+                    raise NotFound("secret not found")
+                repo.insert_audit(conn, principal, request, project_id=project_id, action="delete",
+                                  secret_id=secret_id, secret_name=name)
+
+        self._guarded(principal, request, project_id, "delete", secret_id, operation)
+
+    def reveal(
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID
+    ) -> str:
+        """The value, for an admin. The audit row commits before the value is returned."""
+
+        def operation() -> str:
+            with self._tx(principal) as conn:
+                self.require(conn, project_id, "admin")
+                found = repo.get_sealed(conn, project_id, secret_id)
+                if found is None:
+                    raise NotFound("secret not found")
+                meta, sealed = found
+                value = self.decrypt(meta, sealed)
+                repo.insert_audit(conn, principal, request, project_id=project_id, action="reveal",
+                                  secret_id=secret_id, secret_name=meta.name,
+                                  metadata={"version": meta.version})
+            return value
+
+        return self._guarded(principal, request, project_id, "reveal", secret_id, operation)

@@ -1,0 +1,67 @@
+"""The limits of DESIGN §4, checked before anything is stored.
+
+The service calls these (not the HTTP layer), so the Python API for workers and the
+HTTP API refuse the same inputs with the same errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shared.errors import Conflict, PayloadTooLarge, ValidationFailed
+
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+MAX_DESCRIPTION_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_value_bytes: int = 64 * 1024
+    max_secrets_per_project: int = 1000
+    max_resolve_names: int = 1000
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ValidationFailed(
+            "name must start with a letter or underscore and contain only letters, digits"
+            " and underscores (at most 128 characters)"
+        )
+    return name
+
+
+def check_value(value: str, limits: Limits) -> bytes:
+    """The value as UTF-8 bytes. The message says what is wrong, never what the value is."""
+    if not isinstance(value, str):
+        raise ValidationFailed("value must be a string")
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed("value must be valid UTF-8 text") from None
+    if not raw:
+        raise ValidationFailed("value must not be empty")
+    if len(raw) > limits.max_value_bytes:
+        raise PayloadTooLarge(f"value must be at most {limits.max_value_bytes} bytes of UTF-8")
+    return raw
+
+
+def check_description(description: str | None) -> str | None:
+    if description is None:
+        return None
+    if not isinstance(description, str):
+        raise ValidationFailed("description must be a string")
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise ValidationFailed(f"description must be at most {MAX_DESCRIPTION_CHARS} characters")
+    if "\x00" in description:
+        raise ValidationFailed("description must not contain NUL characters")
+    try:
+        description.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed("description must be valid UTF-8 text") from None
+    return description
+
+
+def check_room(current_count: int, limits: Limits) -> None:
+    if current_count >= limits.max_secrets_per_project:
+        raise Conflict(f"the project already holds {limits.max_secrets_per_project} secrets, the limit")

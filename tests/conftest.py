@@ -1,0 +1,166 @@
+"""Shared fixtures: a real Postgres (embedded, or DATABASE_URL), real crypto, the real app.
+
+The database is started once per session and migrated into a template; the tests share a
+copy of it and stay independent by creating their own users and projects (random ids).
+Tests that need a database of their own (key rotation counts every row) ask for
+`fresh_dsn`, a new copy of the template.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from shared.auth import Principal, mint_user_token
+from shared.migrate import apply_migrations
+
+TEMPLATE_DB = "meshhook_template"
+
+
+@dataclass
+class TestDatabase:
+    admin_dsn: str  # the server's maintenance database, superuser
+    dsn: str  # the shared test database
+    _counter: int = 0
+
+    def fresh(self) -> str:
+        """A new database copied from the migrated template."""
+        self._counter += 1
+        name = f"meshhook_t{os.getpid()}_{self._counter}"
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}"')
+            conn.execute(f'create database "{name}" template "{TEMPLATE_DB}"')
+        return make_conninfo(self.admin_dsn, dbname=name)
+
+
+def _server_dsn() -> str:
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        return external
+    from shared.embedded import start_embedded_postgres
+
+    return start_embedded_postgres(Path(tempfile.mkdtemp(prefix="meshhook-pg-")) / "data")
+
+
+@pytest.fixture(scope="session")
+def database() -> TestDatabase:
+    admin_dsn = _server_dsn()
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{TEMPLATE_DB}"')
+        conn.execute(f'create database "{TEMPLATE_DB}"')
+    apply_migrations(make_conninfo(admin_dsn, dbname=TEMPLATE_DB), supabase_compat=True)
+    db = TestDatabase(admin_dsn, "")
+    db.dsn = db.fresh()
+    return db
+
+
+@pytest.fixture(scope="session")
+def dsn(database: TestDatabase) -> str:
+    return database.dsn
+
+
+@pytest.fixture
+def fresh_dsn(database: TestDatabase) -> str:
+    return database.fresh()
+
+
+@pytest.fixture(scope="session")
+def jwt_secret() -> str:
+    return "test-jwt-secret-" + secrets.token_hex(16)
+
+
+@pytest.fixture(scope="session")
+def root_key_b64() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@pytest.fixture(scope="session")
+def env(dsn: str, jwt_secret: str, root_key_b64: str) -> dict[str, str]:
+    return {"DATABASE_URL": dsn, "SUPABASE_JWT_SECRET": jwt_secret, "MESHHOOK_ROOT_KEY": root_key_b64}
+
+
+@pytest.fixture(scope="session")
+def container(env: dict[str, str]):
+    from shared.container import build_container
+    from shared.settings import Settings
+
+    c = build_container(Settings(**{k.lower(): v for k, v in env.items()}))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def app(container):
+    from shared.api.app import create_app
+
+    return create_app(container=lambda: container)
+
+
+@pytest.fixture
+def client(app):
+    from starlette.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@dataclass
+class Project:
+    id: uuid.UUID
+    owner: uuid.UUID
+    members: dict[str, uuid.UUID]  # role -> user id
+    tokens: dict[str, str]  # "owner"/role/"stranger" -> bearer token
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def principal(self, who: str) -> Principal:
+        user = self.owner if who == "owner" else self.members[who]
+        return Principal("user", user_id=user)
+
+
+@pytest.fixture
+def make_project(dsn: str, jwt_secret: str) -> Callable[..., Project]:
+    """A project with an owner, one member per role, and an outsider, each with a token."""
+
+    def make(name: str = "test project") -> Project:
+        owner = uuid.uuid4()
+        members = {role: uuid.uuid4() for role in ("admin", "editor", "viewer")}
+        stranger = uuid.uuid4()
+        project_id = uuid.uuid4()
+        with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+            for user in (owner, stranger, *members.values()):
+                conn.execute("insert into auth.users (id, email) values (%s, %s)",
+                             (user, f"{user}@test.invalid"))
+            conn.execute("insert into public.projects (id, owner, name) values (%s, %s, %s)",
+                         (project_id, owner, name))
+            for role, user in members.items():
+                conn.execute("insert into public.project_members values (%s, %s, %s)",
+                             (project_id, user, role))
+        tokens = {"owner": mint_user_token(jwt_secret, owner), "stranger": mint_user_token(jwt_secret, stranger)}
+        tokens.update({role: mint_user_token(jwt_secret, user) for role, user in members.items()})
+        return Project(project_id, owner, members, tokens)
+
+    return make
+
+
+@pytest.fixture
+def project(make_project) -> Project:
+    return make_project()
+
+
+@pytest.fixture
+def sql(dsn: str) -> Iterator[psycopg.Connection]:
+    """A superuser connection to the test database, for looking underneath the service."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        yield conn

@@ -1,0 +1,85 @@
+"""Run `meshhook-secrets dev` in a subprocess and read what it prints (for tests)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOGIN_LINE = re.compile(r"^\s+(admin|editor|viewer)\s*:\s*(http://\S+)$")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class DevServer:
+    process: subprocess.Popen
+    base_url: str
+    logins: dict[str, str] = field(default_factory=dict)  # role -> URL with #access_token
+    output: list[str] = field(default_factory=list)
+
+    def token(self, role: str) -> str:
+        return self.logins[role].split("#access_token=", 1)[1]
+
+    @property
+    def project_id(self) -> str:
+        return self.logins["admin"].split("/projects/", 1)[1].split("/", 1)[0]
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return "\n".join(self.output)
+
+
+def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple[str, ...] = ()) -> DevServer:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "dev", "--data-dir", str(data_dir), "--port", str(port),
+         *extra_args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    server = DevServer(process, f"http://127.0.0.1:{port}")
+    while len(server.logins) < 3:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            server.stop()
+            raise RuntimeError("dev server did not print its logins:\n" + "\n".join(server.output)) from None
+        if line is None:
+            raise RuntimeError("dev server exited:\n" + "\n".join(server.output))
+        server.output.append(line)
+        match = LOGIN_LINE.match(line)
+        if match:
+            server.logins[match.group(1)] = match.group(2)
+
+    def drain() -> None:  # keep reading so the server never blocks on a full pipe
+        while (line := lines.get()) is not None:
+            server.output.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    return server

@@ -1,0 +1,38 @@
+"""`meshhook-secrets dev` as a new user meets it: start, health, sign-in URLs, restart."""
+
+from __future__ import annotations
+
+import stat
+
+import httpx
+
+from tests.devserver import start_dev_server
+
+
+def test_dev_serves_health_and_keeps_its_keys(tmp_path):
+    data = tmp_path / ".meshhook"
+    server = start_dev_server(data)
+    try:
+        assert httpx.get(f"{server.base_url}/healthz").status_code == 200
+        headers = {"Authorization": f"Bearer {server.token('admin')}"}
+        listed = httpx.get(f"{server.base_url}/api/projects/{server.project_id}/secrets", headers=headers)
+        assert listed.status_code == 200 and listed.json() == {"secrets": []}
+        created = httpx.post(f"{server.base_url}/api/projects/{server.project_id}/secrets",
+                             headers=headers, json={"name": "DEV_ONE", "value": "fake-dev-value"})
+        assert created.status_code == 201
+        first_project = server.project_id
+    finally:
+        output = server.stop()
+    assert "fake-dev-value" not in output
+    mode = stat.S_IMODE((data / "dev.json").stat().st_mode)
+    assert mode == 0o600
+
+    # GIVEN the same data folder WHEN dev starts again THEN project, keys and data are reused.
+    again = start_dev_server(data)
+    try:
+        assert again.project_id == first_project
+        headers = {"Authorization": f"Bearer {again.token('viewer')}"}
+        listed = httpx.get(f"{again.base_url}/api/projects/{again.project_id}/secrets", headers=headers)
+        assert [s["name"] for s in listed.json()["secrets"]] == ["DEV_ONE"]
+    finally:
+        again.stop()
