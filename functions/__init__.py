@@ -1,0 +1,1 @@
+"""One module per serverless handler; each binds one shared route to Mangum."""

@@ -1,0 +1,64 @@
+"""A full lifecycle with every logger at DEBUG: the value is in no log line, no audit row,
+no response but the reveal, and no output."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+from tests.api.conftest import secrets_url
+
+VALUE_1 = "fake-leak-canary-v1-93b1f0"
+VALUE_2 = "fake-leak-canary-v2-5c7d2e"
+
+
+def forms(value: str) -> list[str]:
+    return [value, base64.b64encode(value.encode()).decode(), value.encode().hex(), json.dumps(value)[1:-1]]
+
+
+def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
+    caplog.set_level(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        owner = project.auth("owner")
+        responses = []
+        r = client.post(secrets_url(project.id), json={"name": "CANARY", "value": VALUE_1}, headers=owner)
+        responses.append(r)
+        sid = r.json()["secret"]["id"]
+        responses.append(client.get(secrets_url(project.id), headers=owner))
+        responses.append(client.get(secrets_url(project.id, sid), headers=owner))
+        responses.append(client.put(secrets_url(project.id, sid), json={"value": VALUE_2}, headers=owner))
+        # Refusals and errors that carry the value in their request must not echo it.
+        responses.append(client.post(secrets_url(project.id), json={"name": "CANARY", "value": VALUE_1}, headers=owner))
+        responses.append(client.post(secrets_url(project.id), json={"name": "bad name", "value": VALUE_1}, headers=owner))
+        responses.append(client.post(secrets_url(project.id), json={"name": "X", "value": VALUE_1, "junk": VALUE_1},
+                                     headers=owner))
+        responses.append(client.put(secrets_url(project.id, sid), json={"value": VALUE_1},
+                                    headers=project.auth("viewer")))
+        reveal = client.post(secrets_url(project.id, sid, "reveal"), headers=owner)
+        responses.append(client.delete(secrets_url(project.id, sid), headers=owner))
+    finally:
+        for name in list(logging.root.manager.loggerDict):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+    assert reveal.json() == {"value": VALUE_2}
+    statuses = [r.status_code for r in responses]
+    assert statuses == [201, 200, 200, 200, 409, 422, 422, 403, 204]
+
+    audit = sql.execute("select row_to_json(e)::text from secret_audit_events e where project_id = %s",
+                        (project.id,)).fetchall()
+    assert len(audit) >= 5  # create, rotate, denied update, reveal, delete
+    out, err = capfd.readouterr()
+    haystacks = {
+        "logs": "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records),
+        "audit": "\n".join(row[0] for row in audit),
+        "responses": "\n".join(r.text + repr(r.headers) for r in responses),
+        "output": out + err,
+    }
+    assert caplog.records, "DEBUG logging captured nothing: the test would prove nothing"
+    for value in (VALUE_1, VALUE_2):
+        for form in forms(value):
+            for where, text in haystacks.items():
+                assert form not in text, f"value leaked into {where}"
