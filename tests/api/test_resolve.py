@@ -1,0 +1,124 @@
+"""Resolve: a workflow run gets its project's values in one statement; nobody else does."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import psycopg
+import pytest
+
+from shared.auth import Principal, mint_runner_token, mint_service_token
+from shared.models import RequestInfo
+from shared.runtime.resolve import resolve_secrets
+from tests.api.conftest import secrets_url
+
+
+def runner_auth(jwt_secret, project_id, run_id="run_test_1", **kw):
+    return {"Authorization": f"Bearer {mint_runner_token(jwt_secret, project_id, run_id, **kw)}"}
+
+
+@pytest.fixture
+def fifty(container, project):
+    owner = project.principal("owner")
+    names = [f"S_{i:02d}" for i in range(50)]
+    for n in names:
+        container.service.create(owner, RequestInfo(), project.id, name=n, value=f"fake-value-{n}")
+    return names
+
+
+def test_fifty_names_in_one_statement(container, project, fifty, monkeypatch):
+    executed: list[str] = []
+    original = psycopg.Connection.execute
+
+    def counting(self, query, *args, **kwargs):
+        if str(query).strip():  # the pool's liveness probe is an empty query
+            executed.append(str(query))
+        return original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    runner = Principal("runner", project_id=project.id, run_id="run_rt")
+    values = resolve_secrets(container.service, runner, RequestInfo(), project.id, fifty)
+    monkeypatch.undo()
+    assert values == {n: f"fake-value-{n}" for n in fifty}
+    # One statement sets the caller's role and claims (every transaction does); ONE statement
+    # reads the 50 values, stamps last_used_at and writes the 50 audit rows.
+    assert len(executed) == 2, executed
+    assert "set_config" in executed[0]
+    assert all(word in executed[1] for word in ("update public.project_secrets", "insert into public.secret_audit_events"))
+
+
+def test_resolve_over_http_stamps_last_used_and_audits_each_secret(client, project, create, jwt_secret, sql):
+    ids = {n: create(project, name=n, value=f"fake-{n}")["id"] for n in ("apiToken", "DB_PASSWORD")}
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["apiToken", "DB_PASSWORD"]},
+                    headers={**runner_auth(jwt_secret, project.id, "run_42"), "User-Agent": "meshhook-worker"})
+    assert r.status_code == 200
+    assert r.json() == {"secrets": {"apiToken": "fake-apiToken", "DB_PASSWORD": "fake-DB_PASSWORD"}}
+    listed = client.get(secrets_url(project.id), headers=project.auth("viewer")).json()["secrets"]
+    assert all(s["last_used_at"] is not None for s in listed)
+    rows = sql.execute("select secret_id, actor_type, actor_id, run_id, action, outcome, user_agent"
+                       " from secret_audit_events where project_id = %s and action = 'resolve'",
+                       (project.id,)).fetchall()
+    assert sorted(str(r[0]) for r in rows) == sorted(ids.values())
+    assert {r[1:] for r in rows} == {("runner", "run_42", "run_42", "resolve", "success", "meshhook-worker")}
+
+
+def test_names_resolve_ignoring_case_under_the_requested_spelling(client, project, create, jwt_secret):
+    create(project, name="apiToken", value="fake-tok")
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["APITOKEN", "apiToken"]},
+                    headers=runner_auth(jwt_secret, project.id))
+    assert r.json() == {"secrets": {"APITOKEN": "fake-tok", "apiToken": "fake-tok"}}
+
+
+def test_missing_names_are_all_named_and_nothing_is_returned_or_recorded(client, project, create, jwt_secret, sql):
+    create(project, name="PRESENT", value="fake-present")
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["PRESENT", "ZZZ_MISSING", "AAA_MISSING"]},
+                    headers=runner_auth(jwt_secret, project.id))
+    assert r.status_code == 404
+    assert r.json() == {"error": "not_found", "message": "unknown secrets: AAA_MISSING, ZZZ_MISSING"}
+    assert "fake-present" not in r.text
+    assert sql.execute("select count(*) from secret_audit_events where project_id = %s and action = 'resolve'",
+                       (project.id,)).fetchone()[0] == 0
+    assert sql.execute("select last_used_at from project_secrets where project_id = %s",
+                       (project.id,)).fetchone()[0] is None
+
+
+def test_who_may_resolve(client, make_project, create, jwt_secret):
+    a, b = make_project(), make_project()
+    create(a, name="A_SECRET", value="fake-a")
+    body = {"names": ["A_SECRET"]}
+    url = secrets_url(a.id, "resolve")
+    assert client.post(url, json=body, headers=runner_auth(jwt_secret, a.id)).status_code == 200
+    # A run of project B asking for A's secrets: as if A did not exist.
+    other = client.post(url, json=body, headers=runner_auth(jwt_secret, b.id))
+    assert (other.status_code, other.json()["message"]) == (404, "project not found")
+    # An expired runner token.
+    expired = jwt.encode({"role": "workflow_runner", "project_id": str(a.id), "run_id": "r",
+                          "iat": int(time.time()) - 600, "exp": int(time.time()) - 60}, jwt_secret, algorithm="HS256")
+    assert client.post(url, json=body, headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    # A runner token that lives too long is not a runner token.
+    assert client.post(url, json=body, headers=runner_auth(jwt_secret, a.id, ttl=30 * 24 * 3600)).status_code == 401
+    # Users reveal; they do not resolve. Even the owner.
+    assert client.post(url, json=body, headers=a.auth("owner")).status_code == 403
+    # Supabase's service role may resolve for any project.
+    service = {"Authorization": f"Bearer {mint_service_token(jwt_secret)}"}
+    assert client.post(url, json=body, headers=service).json() == {"secrets": {"A_SECRET": "fake-a"}}
+    missing_project = client.post(secrets_url(uuid.uuid4(), "resolve"), json=body, headers=service)
+    assert missing_project.status_code == 404
+
+
+def test_runner_can_do_nothing_else(client, project, create, jwt_secret):
+    sid = create(project)["id"]
+    auth = runner_auth(jwt_secret, project.id)
+    assert client.get(secrets_url(project.id), headers=auth).status_code == 403
+    assert client.post(secrets_url(project.id, sid, "reveal"), headers=auth).status_code == 403
+    assert client.delete(secrets_url(project.id, sid), headers=auth).status_code == 403
+    assert client.post(secrets_url(project.id), json={"name": "RUNNER_MADE", "value": "fake"},
+                       headers=auth).status_code == 403
+
+
+@pytest.mark.parametrize("names", [[], ["bad-name"], ["A"] * 0, ["ok", 5], "NOT_A_LIST"])
+def test_bad_resolve_requests(client, project, jwt_secret, names):
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": names}, headers=runner_auth(jwt_secret, project.id))
+    assert r.status_code == 422 and r.json()["error"] == "validation_error"
