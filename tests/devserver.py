@@ -26,6 +26,7 @@ def free_port() -> int:
 class DevServer:
     process: subprocess.Popen
     base_url: str
+    data_dir: Path
     logins: dict[str, str] = field(default_factory=dict)  # role -> URL with #access_token
     output: list[str] = field(default_factory=list)
 
@@ -37,12 +38,23 @@ class DevServer:
         return self.logins["admin"].split("/projects/", 1)[1].split("/", 1)[0]
 
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Ctrl-C the server (it then stops its embedded Postgres), harder if it hangs."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGINT)
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        # Postgres runs in a session of its own; if the server died without stopping it,
+        # stop the one serving *this* data folder (its pid is in postmaster.pid).
+        for pidfile in self.data_dir.rglob("postmaster.pid"):
+            try:
+                os.kill(int(pidfile.read_text().split()[0]), signal.SIGTERM)
+            except (OSError, ValueError, IndexError):
+                pass
         return "\n".join(self.output)
 
 
@@ -52,7 +64,9 @@ def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple
         [sys.executable, "-m", "shared.cli", "dev", "--data-dir", str(data_dir), "--port", str(port),
          *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its own process group, so stop() reaches its children too
+        cwd=Path(__file__).resolve().parents[1],
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -63,7 +77,7 @@ def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    server = DevServer(process, f"http://127.0.0.1:{port}")
+    server = DevServer(process, f"http://127.0.0.1:{port}", data_dir)
     while len(server.logins) < 3:
         try:
             line = lines.get(timeout=timeout)

@@ -1,0 +1,206 @@
+// A small client for the meshhook-secrets HTTP API (DESIGN §4).
+//
+// It never logs, caches or stores request bodies or responses: secret values
+// pass through it only as function arguments and return values.
+
+export type Role = 'admin' | 'editor' | 'viewer';
+
+export interface Project {
+	id: string;
+	name: string;
+	role: Role;
+}
+
+export interface Secret {
+	id: string;
+	project_id: string;
+	name: string;
+	description: string | null;
+	version: number;
+	created_at: string;
+	updated_at: string;
+	last_used_at: string | null;
+}
+
+export interface AuditEvent {
+	id: string;
+	created_at: string;
+	actor_type: string;
+	actor_id: string | null;
+	action: string;
+	secret_id: string | null;
+	secret_name: string | null;
+	outcome: string;
+	ip_address: string | null;
+	user_agent: string | null;
+	metadata: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+	events: AuditEvent[];
+	next_cursor: string | null;
+}
+
+export interface AuditQuery {
+	secret_id?: string;
+	actor?: string;
+	action?: string;
+	since?: string;
+	until?: string;
+	limit?: number;
+	cursor?: string;
+}
+
+/** An error answered by the API (`{"error", "message"}`), or a network failure (status 0). */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string
+	) {
+		super(message);
+		this.name = 'ApiError';
+	}
+}
+
+export type TokenGetter = () => string | null | undefined | Promise<string | null | undefined>;
+
+export interface ApiOptions {
+	/** Where the API lives; '' (the default) means the page's own origin. */
+	baseUrl?: string;
+	/** Returns the caller's access token (a Supabase session token). */
+	getToken: TokenGetter;
+	/** Called on every 401, e.g. to show "session expired". */
+	onUnauthorized?: () => void;
+	fetch?: typeof fetch;
+}
+
+export type SecretsApi = ReturnType<typeof createApi>;
+
+export function createApi(options: ApiOptions) {
+	const base = () => (options.baseUrl ?? '').replace(/\/+$/, ''); // read per request: it may change
+	const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+	async function request<T>(
+		method: string,
+		path: string,
+		body?: unknown,
+		headers: Record<string, string> = {}
+	): Promise<T> {
+		const token = await options.getToken();
+		const init: RequestInit = {
+			method,
+			headers: {
+				Accept: 'application/json',
+				...(token ? { Authorization: `Bearer ${token}` } : {}),
+				...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+				...headers
+			},
+			body: body !== undefined ? JSON.stringify(body) : undefined,
+			cache: 'no-store',
+			credentials: 'omit'
+		};
+		let response: Response;
+		try {
+			response = await doFetch(base() + path, init);
+		} catch {
+			throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
+		}
+		if (response.status === 204) return undefined as T;
+		let payload: unknown = null;
+		try {
+			payload = await response.json();
+		} catch {
+			payload = null;
+		}
+		if (!response.ok) {
+			if (response.status === 401) options.onUnauthorized?.();
+			const p = (payload ?? {}) as { error?: unknown; message?: unknown };
+			throw new ApiError(
+				response.status,
+				typeof p.error === 'string' ? p.error : `http_${response.status}`,
+				typeof p.message === 'string' ? p.message : ''
+			);
+		}
+		return payload as T;
+	}
+
+	const p = (projectId: string) => `/api/projects/${encodeURIComponent(projectId)}`;
+	const s = (projectId: string, secretId: string) =>
+		`${p(projectId)}/secrets/${encodeURIComponent(secretId)}`;
+
+	return {
+		getProject: async (projectId: string) =>
+			(await request<{ project: Project }>('GET', p(projectId))).project,
+
+		listSecrets: async (projectId: string) =>
+			(await request<{ secrets: Secret[] }>('GET', `${p(projectId)}/secrets`)).secrets,
+
+		createSecret: async (
+			projectId: string,
+			input: { name: string; value: string; description?: string }
+		) => (await request<{ secret: Secret }>('POST', `${p(projectId)}/secrets`, input)).secret,
+
+		/** A new `value` is a rotation. `ifMatch` is the version the caller last saw. */
+		updateSecret: async (
+			projectId: string,
+			secretId: string,
+			input: { value?: string; description?: string },
+			ifMatch?: number
+		) =>
+			(
+				await request<{ secret: Secret }>(
+					'PUT',
+					s(projectId, secretId),
+					input,
+					ifMatch !== undefined ? { 'If-Match': String(ifMatch) } : {}
+				)
+			).secret,
+
+		deleteSecret: (projectId: string, secretId: string) =>
+			request<void>('DELETE', s(projectId, secretId)),
+
+		revealSecret: async (projectId: string, secretId: string) =>
+			(await request<{ value: string }>('POST', `${s(projectId, secretId)}/reveal`)).value,
+
+		listAudit: (projectId: string, query: AuditQuery = {}) => {
+			const params = new URLSearchParams();
+			for (const [key, value] of Object.entries(query)) {
+				if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+			}
+			const qs = params.toString();
+			return request<AuditPage>('GET', `${p(projectId)}/secrets/audit${qs ? `?${qs}` : ''}`);
+		}
+	};
+}
+
+/** A sentence for a person, for any error the client can throw. */
+export function describeError(error: unknown, what: 'project' | 'secret' = 'secret'): string {
+	if (!(error instanceof ApiError)) return 'Something went wrong. Try again.';
+	const detail = error.message;
+	switch (error.status) {
+		case 0:
+			return error.message;
+		case 401:
+			return 'Your session has expired. Sign in again.';
+		case 403:
+			return "You don't have permission to do that in this project.";
+		case 404:
+			return what === 'project' ? 'Project not found.' : detail || 'Not found. It may have been deleted.';
+		case 409:
+			return detail || 'A secret with this name already exists.';
+		case 412:
+			return 'Someone else changed this secret since you loaded it. Close this dialog, check the new version, and try again.';
+		case 413:
+			return detail || 'That is too large for the server to accept.';
+		case 422:
+		case 400:
+			return detail || 'The server rejected that input.';
+		case 429:
+			return 'Too many requests. Wait a moment and try again.';
+		default:
+			return error.status >= 500
+				? 'The server had a problem. Try again in a moment.'
+				: detail || `Request failed (${error.status}).`;
+	}
+}

@@ -1,0 +1,15 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+// Node's global, typed here so the project needs no @types/node.
+declare const process: { env: Record<string, string | undefined> };
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	server: {
+		// `npm run dev` proxies the API to a running `meshhook-secrets dev`/`serve`.
+		proxy: {
+			'/api': process.env.MESHHOOK_SECRETS_API ?? 'http://127.0.0.1:8787'
+		}
+	}
+});
