@@ -161,24 +161,35 @@ def resolve_sealed(
     lowered_names: list[str],
 ) -> list[tuple[str, SecretMeta, Sealed]]:
     """In ONE statement: fetch the sealed values, stamp last_used_at, write an audit row per
-    secret. The caller rolls the whole of it back if any name was missing."""
+    secret. The caller rolls the whole of it back if any name was missing.
+
+    Many runs resolve the same secrets at once, so the stamp must not make them queue on
+    row locks (or deadlock on overlapping sets): it is at most once a minute per secret,
+    and a row another run is stamping right now is skipped (SKIP LOCKED), not waited for.
+    """
     rows = conn.execute(
         """
-        with used as (
-          update public.project_secrets s set last_used_at = now()
+        with found as (
+          select s.id, s.project_id, s.name, s.description, s.version, s.created_at,
+                 s.updated_at, s.last_used_at, s.kek_id, s.wrapped_dek, s.ciphertext
+            from public.project_secrets s
            where s.project_id = %(project)s and lower(s.name) = any(%(names)s::text[])
-          returning s.id, s.project_id, s.name, s.description, s.version, s.created_at,
-                    s.updated_at, s.last_used_at, s.kek_id, s.wrapped_dek, s.ciphertext
+        ), stamped as (
+          update public.project_secrets s set last_used_at = now()
+           where s.id in (select t.id from public.project_secrets t
+                           where t.id in (select id from found)
+                             and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute')
+                           for update skip locked)
         ), audit as (
           insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,
                  actor_id, run_id, action, outcome, metadata, ip_address, user_agent)
-          select %(project)s, u.id, u.name, %(actor_type)s, %(actor_id)s, %(run_id)s, 'resolve',
-                 'success', jsonb_build_object('version', u.version), %(ip)s, %(ua)s
-            from used u
+          select %(project)s, f.id, f.name, %(actor_type)s, %(actor_id)s, %(run_id)s, 'resolve',
+                 'success', jsonb_build_object('version', f.version), %(ip)s, %(ua)s
+            from found f
         )
         select lower(name), id, project_id, name, description, version, created_at, updated_at,
-               last_used_at, kek_id, wrapped_dek, ciphertext
-          from used
+               coalesce(last_used_at, now()), kek_id, wrapped_dek, ciphertext
+          from found
         """,
         {"project": project_id, "names": lowered_names, "actor_type": principal.kind,
          "actor_id": principal.actor_id, "run_id": principal.run_id,
