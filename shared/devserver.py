@@ -12,6 +12,8 @@ import base64
 import json
 import os
 import secrets
+import signal
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -59,10 +61,12 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     import uvicorn
 
     from shared.api.app import create_app
-    from shared.auth import mint_user_token
+    from shared.auth import mint_runner_token, mint_user_token
     from shared.container import build_container
     from shared.settings import load_settings
 
+    # A plain SIGTERM would skip the exit handlers that stop the embedded Postgres.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     state = load_or_create_dev_state(data_dir)
     dsn = start_embedded_postgres(data_dir / "pgdata")
     apply_migrations(dsn, supabase_compat=True)
@@ -74,6 +78,9 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     app = create_app(container=lambda: container, static_dir=static_dir,
                      max_body_bytes=settings.max_body_bytes)
 
+    # Bind before printing: whoever reads the URLs can connect at once (the backlog holds
+    # connections until uvicorn starts accepting).
+    sock = socket.create_server((host, port))
     base = f"http://{host}:{port}"
     page = f"{base}/projects/{state['project_id']}/secrets"
     tokens = {role: mint_user_token(state["jwt_secret"], uuid.UUID(uid), ttl=12 * 3600)
@@ -84,7 +91,9 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     print("  Open one of these to sign in as a demo user (tokens last 12 hours):")
     for role in DEMO_ROLES:
         print(f"  {role:<6}: {page}#access_token={tokens[role]}")
-    print("  For curl:")
-    print(f"  export API={base} PROJECT={state['project_id']} TOKEN={tokens['admin']}")
+    runner = mint_runner_token(state["jwt_secret"], uuid.UUID(state["project_id"]), "run_dev_demo", ttl=12 * 3600)
+    print("  For curl (admin token, and a workflow-run token of the demo project):")
+    print(f"  export API={base} PROJECT={state['project_id']} TOKEN={tokens['admin']} RUNNER_TOKEN={runner}")
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])

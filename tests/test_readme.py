@@ -1,0 +1,47 @@
+"""The README's curl examples, run as a new user would: against a fresh `dev` server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from tests.devserver import start_dev_server
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def curl_block() -> str:
+    text = README.read_text()
+    match = re.search(r"<!-- readme-curl:.*?-->\n```sh\n(.*?)```", text, re.S)
+    assert match, "the README lost its curl example block"
+    return match.group(1)
+
+
+def test_readme_curl_examples_work_against_dev(tmp_path):
+    server = start_dev_server(tmp_path / ".meshhook")
+    try:
+        export = next(line for line in server.output if line.strip().startswith("export API="))
+        script = "set -euo pipefail\n" + export.strip() + "\n" + curl_block().replace("curl -sS", "curl -fsS")
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                             env={"PATH": os.environ["PATH"]})
+    finally:
+        server.stop()
+    assert out.returncode == 0, out.stderr
+    documents, rest = [], out.stdout
+    decoder = json.JSONDecoder()
+    while rest.strip().startswith("{"):
+        doc, end = decoder.raw_decode(rest.strip())
+        documents.append(doc)
+        rest = rest.strip()[end:]
+    created, listed, got, rotated, revealed, resolved, audit = documents
+    assert created["secret"]["name"] == "STRIPE_API_KEY" and created["secret"]["version"] == 1
+    assert [s["name"] for s in listed["secrets"]] == ["STRIPE_API_KEY"]
+    assert got["secret"]["id"] == created["secret"]["id"]
+    assert rotated["secret"]["version"] == 2
+    assert revealed == {"value": "sk_test_fake_0001"}
+    assert resolved == {"secrets": {"STRIPE_API_KEY": "sk_test_fake_0001"}}
+    assert [e["action"] for e in audit["events"]] == ["resolve", "reveal", "rotate", "create"]
+    assert rest.strip() == "204"
