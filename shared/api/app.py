@@ -39,6 +39,7 @@ def create_app(
         title="meshhook-secrets", version="0.1.0",
         description="Project-scoped secrets for MeshHook.",
         openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.container = container
     selected = APIRouter()

@@ -44,7 +44,9 @@ def get_request_info(request: Request) -> RequestInfo:
     return RequestInfo(ip_address=ip, user_agent=agent[:512] if agent else None)
 
 
-def get_if_match(if_match: Annotated[str | None, Header(description="Expected version.")] = None) -> int | None:
+def get_if_match(
+    if_match: Annotated[str | None, Header(description="The version you expect to replace; 412 if it moved on.")] = None,
+) -> int | None:
     """`If-Match: 3`, `"3"` or `W/"3"`: the version the client expects to replace."""
     if if_match is None:
         return None

@@ -18,7 +18,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 _STARLETTE_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "bad_request", 409: "conflict", 412: "precondition_failed",
                     413: "payload_too_large", 415: "bad_request", 422: "validation_error",
-                    429: "rate_limited"}
+                    429: "rate_limited", 500: "internal", 503: "unavailable"}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -31,13 +31,14 @@ def resolve(
             responses=responses(400, 401, 403, 404, 422, 500, 503))
 def audit(
     project_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
-    secret_id: uuid.UUID | None = None,
-    actor: Annotated[str | None, Query(max_length=200, description="User id or run id.")] = None,
-    action: Annotated[str | None, Query(max_length=40)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    secret_id: Annotated[uuid.UUID | None, Query(description="Only events of this secret.")] = None,
+    actor: Annotated[str | None, Query(max_length=200, description="A user id or a run id.")] = None,
+    action: Annotated[str | None, Query(max_length=40, description=(
+        "create, update, rotate, delete, reveal or resolve."))] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601; events at or after.")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601; events before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page.")] = None,
 ) -> AuditEventList:
     """The project's audit trail, newest first (admins)."""
     page = audit_events(service, principal, project_id, secret_id=secret_id, actor=actor,
