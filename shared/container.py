@@ -46,6 +46,7 @@ def build_container(settings: Settings, *, root_key: RootKey | None = None) -> C
     limits = Limits(
         max_value_bytes=settings.max_value_bytes,
         max_secrets_per_project=settings.max_secrets_per_project,
+        reveals_per_minute=settings.reveals_per_minute,
     )
     secret = settings.supabase_jwt_secret.get_secret_value() if settings.supabase_jwt_secret else None
     verifier = TokenVerifier(jwt_secret=secret, jwks_url=settings.supabase_jwks_url)

@@ -112,6 +112,15 @@ def delete_secret(conn: psycopg.Connection, project_id: uuid.UUID, secret_id: uu
     return row[0] if row else None
 
 
+def recent_reveals(conn: psycopg.Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
+    """Successful reveals by this actor in this project during the last minute."""
+    return conn.execute(
+        "select count(*) from public.secret_audit_events where project_id = %s and actor_id = %s"
+        " and action = 'reveal' and outcome = 'success' and created_at > now() - interval '1 minute'",
+        (project_id, actor_id),
+    ).fetchone()[0]
+
+
 def insert_audit(
     conn: psycopg.Connection, principal: Principal, request: RequestInfo, *,
     project_id: uuid.UUID | None, action: str, outcome: str = "success",

@@ -21,7 +21,9 @@ from shared.auth import Principal
 from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
 from shared.db import Database
-from shared.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ServiceError, ValidationFailed
+from shared.errors import (
+    Conflict, Forbidden, NotFound, PreconditionFailed, RateLimited, ServiceError, ValidationFailed,
+)
 from shared.keys import KeyStore
 from shared.models import RequestInfo, SecretMeta
 from shared.validation import Limits, check_description, check_name, check_room, check_value
@@ -77,7 +79,7 @@ class SecretsService:
         for attempt in (1, 2):
             try:
                 return operation()
-            except Forbidden:
+            except (Forbidden, RateLimited):
                 self._audit_denied(principal, request, project_id, action, secret_id)
                 raise
             except psycopg.Error as exc:
@@ -202,6 +204,8 @@ class SecretsService:
         def operation() -> str:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "admin")
+                if repo.recent_reveals(conn, project_id, principal.actor_id) >= self.limits.reveals_per_minute:
+                    raise RateLimited(f"at most {self.limits.reveals_per_minute} reveals a minute; retry shortly")
                 found = repo.get_sealed(conn, project_id, secret_id)
                 if found is None:
                     raise NotFound("secret not found")

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     max_value_bytes: int = Field(default=64 * 1024, ge=1, alias="MESHHOOK_MAX_VALUE_BYTES")
     max_secrets_per_project: int = Field(default=1000, ge=1, alias="MESHHOOK_MAX_SECRETS")
     max_body_bytes: int = Field(default=128 * 1024, ge=1024, alias="MESHHOOK_MAX_BODY_BYTES")
+    reveals_per_minute: int = Field(default=60, ge=1, alias="MESHHOOK_REVEALS_PER_MINUTE")
 
     @field_validator("meshhook_root_key")
     @classmethod

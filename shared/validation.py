@@ -20,6 +20,7 @@ class Limits:
     max_value_bytes: int = 64 * 1024
     max_secrets_per_project: int = 1000
     max_resolve_names: int = 1000
+    reveals_per_minute: int = 60  # per user and project: bounds what one stolen admin token can read
 
 
 def check_name(name: str) -> str:

@@ -83,10 +83,10 @@ def delete_secret(
 
 
 @router.post("/secrets/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
-             responses=responses(*_COMMON, 403))
+             responses=responses(*_COMMON, 403, 429))
 def reveal_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
     request: Requester,
 ) -> RevealedValue:
-    """The value, for admins. Audited before it is returned."""
+    """The value, for admins. Audited before it is returned; at most 60 a minute per user."""
     return RevealedValue(value=service.reveal(principal, request, project_id, secret_id))

@@ -116,3 +116,22 @@ def test_openapi_lists_every_route_with_its_errors(client):
         assert codes <= set(ops[key]["responses"]), (key, set(ops[key]["responses"]))
         assert "500" in ops[key]["responses"]
     assert doc["components"]["schemas"]["ErrorOut"]["required"] == ["error", "message"]
+
+
+def test_reveals_are_rate_limited_per_user_and_audited(client, container, project, create, sql):
+    from dataclasses import replace
+
+    sid = create(project)["id"]
+    original = container.service.limits
+    container.service.limits = replace(original, reveals_per_minute=3)
+    try:
+        codes = [client.post(secrets_url(project.id, sid, "reveal"), headers=project.auth("admin")).status_code
+                 for _ in range(4)]
+        other_admin = client.post(secrets_url(project.id, sid, "reveal"), headers=project.auth("owner"))
+    finally:
+        container.service.limits = original
+    assert codes == [200, 200, 200, 429]
+    assert other_admin.status_code == 200  # the limit is per user
+    outcomes = sql.execute("select outcome from secret_audit_events where secret_id = %s and action = 'reveal'"
+                           " and actor_id = %s order by id", (sid, str(project.members["admin"]))).fetchall()
+    assert [o for (o,) in outcomes] == ["success"] * 3 + ["denied"]
