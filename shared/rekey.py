@@ -1,0 +1,77 @@
+"""Root rekey (DESIGN §2, Vault's "rekey"): re-wrap every live KEK under a new root key.
+
+One transaction, under the EXCLUSIVE lock on the KEK table that KEK rotation and the
+first-start bootstrap take, so no KEK can be created under the old root key meanwhile.
+Each KEK is unwrapped with the current root key, wrapped with the new one, and unwrapped
+again with the new one before anything is written: a new KMS key the job may encrypt with
+but not decrypt with fails here, not at the next cold start. Afterwards only the new root
+key is needed; the operator then swaps MESHHOOK_ROOT_KEY / MESHHOOK_KMS_KEY_ID.
+
+Rerunning with the same pair is a no-op (KEKs already under the new key are left alone).
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shared.crypto.root_keys import RootKey
+from shared.db import Database
+from shared.keys import RootKeyMismatch
+from shared.system_audit import audit_failure, audit_system
+
+
+class RekeyError(Exception):
+    """The new root key is unusable (the same as the old one, or it cannot unwrap its own output)."""
+
+
+@dataclass
+class RekeyReport:
+    job_id: str
+    old_root_key_id: str
+    new_root_key_id: str
+    rewrapped: list[int]
+    already: list[int]  # KEKs a previous run had moved
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rekey_root(db: Database, old: RootKey, new: RootKey, *, actor: str = "rekey-root") -> RekeyReport:
+    report = RekeyReport(str(uuid.uuid4()), old.key_id, new.key_id, [], [])
+    base = {"job_id": report.job_id, "old_root_key_id": old.key_id, "new_root_key_id": new.key_id}
+    try:
+        if old.key_id == new.key_id:
+            raise RekeyError("the new root key is the configured root key")
+        with db.as_system() as conn:
+            conn.execute("lock table public.secret_keks in exclusive mode")
+            rows = conn.execute(
+                "select id, wrapped_key, root_key_id from public.secret_keks"
+                " where destroyed_at is null order by id"
+            ).fetchall()
+            for kek_id, wrapped, root_key_id in rows:
+                if root_key_id == new.key_id:
+                    report.already.append(kek_id)
+                    continue
+                if root_key_id != old.key_id:
+                    raise RootKeyMismatch(
+                        f"KEK {kek_id} is wrapped by root key {root_key_id}, "
+                        f"but the configured root key is {old.key_id}"
+                    )
+                kek = old.unwrap_kek(bytes(wrapped), kek_id)
+                rewrapped = new.wrap_kek(kek, kek_id)
+                if not hmac.compare_digest(new.unwrap_kek(rewrapped, kek_id), kek):
+                    raise RekeyError(f"the new root key does not give KEK {kek_id} back")
+                conn.execute(
+                    "update public.secret_keks set wrapped_key = %s, root_key_id = %s where id = %s",
+                    (rewrapped, new.key_id, kek_id),
+                )
+                report.rewrapped.append(kek_id)
+            audit_system(conn, actor, "root_rekey",
+                         {**base, "rewrapped": report.rewrapped, "already": report.already})
+    except BaseException as exc:
+        audit_failure(db, actor, "root_rekey", exc, base)
+        raise
+    return report

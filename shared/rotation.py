@@ -1,0 +1,197 @@
+"""KEK rotation (DESIGN §2): make a new KEK active, re-wrap every DEK still under an older
+KEK, then destroy the retired KEKs nothing references any more.
+
+Three steps, each a series of short transactions, with no state outside the database: the
+job is idempotent, and a rerun after a crash at any instant carries on where it stopped.
+
+1. activate: decide under an EXCLUSIVE lock on the KEK table (the lock the first-start
+   bootstrap and rekey-root take too) and, when due, create the new active KEK; the old one
+   is retired in the same transaction (keys.create_active_kek).
+2. re-wrap (shared/rewrap.py): batches of rows under a retired KEK, `FOR UPDATE SKIP
+   LOCKED`, on a few threads; only the 32-byte DEKs are unwrapped and wrapped again (values
+   are never decrypted), one UPDATE per batch. The database's require_active_kek trigger
+   refuses a batch aimed at a KEK a newer rotation retired; the job then follows it.
+3. destroy: per retired KEK, lock its row FOR UPDATE, re-check that no DEK references it,
+   then drop the wrapped key for good.
+
+Overlapping runs: the activation decision is serialised by the table lock and re-made after
+it is taken, and `force` means "rotate unless the active KEK is younger than `settle`
+(60 s)", so two runs started together make ONE new KEK and the later one just joins the
+re-wrap. Re-wrap batches skip each other's rows; a final blocking pass waits for rows other
+transactions held.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from shared.crypto.keyring import Keyring
+from shared.crypto.root_keys import RootKey
+from shared.db import Database
+from shared.keys import create_active_kek, load_keyring
+from shared.rewrap import DekIntegrityError, count_under_retired, rewrap_all
+from shared.system_audit import audit_failure, audit_system
+
+__all__ = ["DekIntegrityError", "Policy", "RotationReport", "rotate_keks"]
+
+Progress = Callable[[dict[str, Any]], None]
+AUDIT_EVERY = 10  # batches between two progress audit events
+MAX_PASSES = 10  # re-wrap + destroy rounds before leaving the rest to the next run
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_age: timedelta = timedelta(days=90)
+    force: bool = False
+    settle: timedelta = timedelta(seconds=60)
+
+    def due(self, age: timedelta | None) -> bool:
+        """Whether to make a new KEK, given the active one's age (None: there is none)."""
+        if age is None:
+            return True
+        return age >= (self.settle if self.force else self.max_age)
+
+
+@dataclass
+class RotationReport:
+    job_id: str
+    rotated: bool = False
+    active_kek_id: int | None = None
+    retired_kek_id: int | None = None
+    rewrapped: int = 0
+    batches: int = 0
+    destroyed: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)  # retired KEKs still referenced
+    complete: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rotate_keks(
+    db: Database, root_key: RootKey, *, policy: Policy = Policy(), batch_size: int = 1000,
+    workers: int = 2, progress: Progress | None = None, actor: str = "rotate-keks",
+    deadline: float | None = None,
+) -> RotationReport:
+    """Run the rotation job. `deadline` (time.monotonic()) stops re-wrapping early; a rerun
+    finishes. A wrong root key or a tampered KEK/DEK raises, and the failed step changed nothing.
+    `db` needs a pool of at least `workers` connections."""
+    if batch_size < 1 or workers < 1:
+        raise ValueError("batch_size and workers must be at least 1")
+    emit = progress or (lambda event: None)
+    report = RotationReport(job_id=str(uuid.uuid4()))
+    base = {"job_id": report.job_id}
+    started = time.monotonic()
+    with db.as_system() as conn:
+        audit_system(conn, actor, "kek_rotation_start", {
+            **base, "force": policy.force, "max_age_days": policy.max_age / timedelta(days=1)})
+    emit({"event": "start", **base, "force": policy.force})
+    try:
+        ring, age = _activate(db, root_key, policy, report, actor)
+        emit({"event": "activated" if report.rotated else "not_due", **base, "force": policy.force,
+              "active_kek_id": report.active_kek_id, "retired_kek_id": report.retired_kek_id,
+              "age_seconds": None if report.rotated or age is None else round(age.total_seconds())})
+        remaining = 0  # this pass's estimate, for progress only
+
+        def on_batch(moved: int, current: Keyring) -> None:
+            nonlocal remaining
+            report.rewrapped += moved
+            report.batches += 1
+            remaining = max(remaining - moved, 0)
+            emit({"event": "rewrap", **base, "batch": report.batches, "rewrapped": report.rewrapped,
+                  "remaining": remaining, "kek_id": current.active_id})
+            if report.batches % AUDIT_EVERY == 0:
+                with db.as_system() as conn:
+                    audit_system(conn, actor, "kek_rotation_progress", {
+                        **base, "batches": report.batches, "rewrapped": report.rewrapped})
+
+        for _ in range(MAX_PASSES):
+            with db.as_system() as conn:
+                remaining = count_under_retired(conn, ring)
+            ring, finished = rewrap_all(db, root_key, ring, batch_size=batch_size, workers=workers,
+                                        on_batch=on_batch, deadline=deadline)
+            if not finished:
+                report.pending = [k for k in ring.ids if k != ring.active_id]
+                break
+            report.pending = _destroy_unreferenced(db, report, emit, actor)
+            if not report.pending:
+                report.complete = True
+                break
+            ring = _reload(db, root_key, ring)
+    except BaseException as exc:
+        audit_failure(db, actor, "kek_rotation_failure", exc, {**base, "rewrapped": report.rewrapped})
+        raise
+    report.active_kek_id = ring.active_id
+    report.seconds = round(time.monotonic() - started, 3)
+    with db.as_system() as conn:
+        audit_system(conn, actor, "kek_rotation_end", {
+            **base, "rotated": report.rotated, "active_kek_id": report.active_kek_id,
+            "rewrapped": report.rewrapped, "batches": report.batches,
+            "destroyed": report.destroyed, "pending": report.pending, "complete": report.complete})
+    emit({"event": "end", **report.as_dict()})
+    return report
+
+
+def _activate(
+    db: Database, root_key: RootKey, policy: Policy, report: RotationReport, actor: str,
+) -> tuple[Keyring, timedelta | None]:
+    """Step 1; returns the keyring and the age of the KEK found active. Unwrapping every live
+    KEK first proves the root key before anything changes."""
+    age_sql = "select clock_timestamp() - created_at from public.secret_keks where state = 'active'"
+    with db.as_system() as conn:
+        ring = load_keyring(conn, root_key)
+        row = conn.execute(age_sql).fetchone()
+        if policy.due(row[0] if row else None):
+            conn.execute("lock table public.secret_keks in exclusive mode")
+            # Decide again: a run that held the lock may just have rotated (or rekeyed).
+            ring = load_keyring(conn, root_key, ring)
+            row = conn.execute(age_sql).fetchone()
+            if policy.due(row[0] if row else None):
+                report.retired_kek_id = ring.active_id if ring else None
+                new_id = create_active_kek(conn, root_key)
+                ring = load_keyring(conn, root_key, ring)
+                report.rotated = True
+                audit_system(conn, actor, "kek_activate", {
+                    "job_id": report.job_id, "kek_id": new_id, "retired_kek_id": report.retired_kek_id})
+    assert ring is not None
+    report.active_kek_id = ring.active_id
+    return ring, row[0] if row else None
+
+
+def _reload(db: Database, root_key: RootKey, ring: Keyring) -> Keyring:
+    with db.as_system() as conn:
+        fresh = load_keyring(conn, root_key, ring)
+    assert fresh is not None
+    return fresh
+
+
+def _destroy_unreferenced(db: Database, report: RotationReport, emit: Progress, actor: str) -> list[int]:
+    """Step 3. Returns the retired KEKs still referenced (by rows another run is moving)."""
+    with db.as_system() as conn:
+        candidates = [r[0] for r in conn.execute(
+            "select id from public.secret_keks where state = 'retired' and destroyed_at is null"
+            " order by id").fetchall()]
+    kept = []
+    for kek_id in candidates:
+        with db.as_system() as conn:
+            # FOR UPDATE waits for writers still holding the KEK FOR SHARE (the trigger's lock).
+            live = conn.execute("select destroyed_at is null from public.secret_keks where id = %s"
+                                " for update", (kek_id,)).fetchone()
+            if not live or not live[0]:
+                continue  # another run destroyed it
+            if conn.execute("select exists (select 1 from public.project_secrets where kek_id = %s)",
+                            (kek_id,)).fetchone()[0]:
+                kept.append(kek_id)
+                continue
+            conn.execute("update public.secret_keks set wrapped_key = null, destroyed_at = now()"
+                         " where id = %s", (kek_id,))
+            audit_system(conn, actor, "kek_destroy", {"job_id": report.job_id, "kek_id": kek_id})
+        report.destroyed.append(kek_id)
+        emit({"event": "destroyed", "job_id": report.job_id, "kek_id": kek_id})
+    return kept

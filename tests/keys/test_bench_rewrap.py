@@ -1,0 +1,14 @@
+"""The re-wrap benchmark runs and reports what it measured (the figure itself: docs/operations.md)."""
+
+from __future__ import annotations
+
+from shared.bench_rewrap import bench_rewrap
+from tests.keys.conftest import deks_per_kek, kek_states
+
+
+def test_bench_rewrap_reports_its_figures(fresh_dsn):
+    result = bench_rewrap(fresh_dsn, n=2000)
+    assert result["deks"] == 2000 and result["seconds"] > 0
+    assert abs(result["deks_per_s"] * result["seconds"] - 2000) < 0.01 * 2000
+    assert kek_states(fresh_dsn) == {1: "destroyed", 2: "active"}
+    assert deks_per_kek(fresh_dsn) == {2: 2000}
