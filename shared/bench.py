@@ -1,0 +1,209 @@
+"""`meshhook-secrets bench`: every figure next to a baseline measured in the same run.
+
+Ratios, not absolute times, are the point: the machine's speed cancels out. The suite
+starts its own embedded Postgres (or uses DATABASE_URL when set, which must allow CREATE
+DATABASE), so it can be rerun anywhere the tests run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from shared.auth import Principal
+from shared.container import Container, build_container
+from shared.migrate import apply_migrations
+from shared.models import RequestInfo
+from shared.settings import Settings
+
+Row = dict[str, object]
+
+
+def best_of(fn: Callable[[], object], repeat: int, rounds: int = 5) -> float:
+    """Seconds per call: the best of several rounds (noise on a shared machine only adds)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        best = min(best, (time.perf_counter() - start) / repeat)
+    return best
+
+
+def fresh_database(base_dsn: str) -> str:
+    name = f"meshhook_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base_dsn, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    dsn = make_conninfo(base_dsn, dbname=name)
+    apply_migrations(dsn, supabase_compat=True)
+    return dsn
+
+
+def seed_project(dsn: str, container: Container, n: int) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
+    owner, project_id = uuid.uuid4(), uuid.uuid4()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("insert into auth.users (id) values (%s)", (owner,))
+        conn.execute("insert into public.projects (id, owner, name) values (%s, %s, 'bench')", (project_id, owner))
+    names = [f"BENCH_{i:03d}" for i in range(n)]
+    for name in names:
+        container.service.create(Principal("user", user_id=owner), RequestInfo(), project_id,
+                                 name=name, value=f"fake-bench-value-{name}-" + "x" * 40)
+    return owner, project_id, names
+
+
+def bench_resolve(container: Container, project_id: uuid.UUID, names: list[str], quick: bool) -> list[Row]:
+    from shared.runtime.resolve import resolve_secrets
+
+    runner = Principal("runner", project_id=project_id, run_id="bench-run")
+    rows = []
+    for count in (1, 10, 50):
+        wanted = names[:count]
+        lowered = [n.lower() for n in wanted]
+
+        def plain() -> None:
+            with container.db.as_system() as conn:
+                conn.execute("select id, kek_id, wrapped_dek, ciphertext from public.project_secrets"
+                             " where project_id = %s and lower(name) = any(%s)", (project_id, lowered)).fetchall()
+
+        def resolve() -> None:
+            resolve_secrets(container.service, runner, RequestInfo(), project_id, wanted)
+
+        repeat = 30 if quick else 150
+        base, measured = best_of(plain, repeat), best_of(resolve, repeat)
+        rows.append({"bench": f"resolve {count}", "baseline": "plain SELECT of the same rows",
+                     "baseline_ms": base * 1e3, "measured_ms": measured * 1e3, "ratio": measured / base,
+                     "goal": "<= 1.5x" if count == 50 else ""})
+    return rows
+
+
+def bench_crypto(quick: bool) -> list[Row]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from shared.crypto import AesGcm, Binding, Keyring, open_value, seal_value
+    from shared.crypto.aead import new_key
+
+    ring = Keyring({1: AesGcm(new_key())}, 1)
+    binding = Binding(uuid.uuid4(), uuid.uuid4(), 1)
+    value = b"fake-value-" + b"x" * 53
+    bare = AESGCM(new_key())
+    nonce = os.urandom(12)
+    sealed = seal_value(ring, value, binding)
+    blob = bare.encrypt(nonce, value, b"ad")
+    repeat = 2000 if quick else 20000
+    base_enc = best_of(lambda: bare.encrypt(nonce, value, b"ad"), repeat)
+    base_dec = best_of(lambda: bare.decrypt(nonce, blob, b"ad"), repeat)
+    enc = best_of(lambda: seal_value(ring, value, binding), repeat)
+    dec = best_of(lambda: open_value(ring, sealed, binding), repeat)
+    note = "envelope = new DEK + 2 AES-GCM ops"
+    return [
+        {"bench": "encrypt a value", "baseline": "one bare AES-GCM encrypt", "baseline_ms": base_enc * 1e3,
+         "measured_ms": enc * 1e3, "ratio": enc / base_enc, "goal": note},
+        {"bench": "decrypt a value", "baseline": "one bare AES-GCM decrypt", "baseline_ms": base_dec * 1e3,
+         "measured_ms": dec * 1e3, "ratio": dec / base_dec, "goal": note},
+    ]
+
+
+def bench_cold_start(quick: bool) -> list[Row]:
+    from shared.api.app import ROUTE_NAMES
+
+    def run(code: str) -> float:
+        best = float("inf")
+        for _ in range(2 if quick else 5):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    base = run("pass")
+    rows = []
+    handlers = [*ROUTE_NAMES, *(["rotate_keks"] if (Path(__file__).parent.parent / "functions" / "rotate_keks.py").exists() else [])]
+    for name in handlers:
+        t = run(f"import functions.{name}")
+        rows.append({"bench": f"cold import functions.{name}", "baseline": "empty interpreter",
+                     "baseline_ms": base * 1e3, "measured_ms": t * 1e3, "ratio": t / base,
+                     "goal": f"import {1e3 * (t - base):.0f} ms < 300 ms"})
+    return rows
+
+
+def bench_rewrap_rows(base_dsn: str, quick: bool) -> list[Row]:
+    from shared.bench_rewrap import bench_rewrap
+
+    n = 2000 if quick else 10_000
+    result = bench_rewrap(fresh_database(base_dsn), n)
+    return [{"bench": f"KEK re-wrap {n} DEKs", "baseline": "", "baseline_ms": None,
+             "measured_ms": result["seconds"] * 1e3, "ratio": None,
+             "goal": f"{result['deks_per_s']:,.0f} DEKs/s (goal >= 20,000)"}]
+
+
+def bench_redaction_rows(quick: bool) -> list[Row]:
+    from shared.runtime.bench_redact import bench_redaction
+
+    r = bench_redaction(records=4000 if quick else 20000)
+    return [{"bench": "logging with the redactor", "baseline": "same logging, no filter",
+             "baseline_ms": r["baseline_s"] * 1e3, "measured_ms": r["redacted_s"] * 1e3,
+             "ratio": r["redacted_s"] / r["baseline_s"], "goal": f"+{r['overhead_pct']:.1f}% (goal < 5%)"}]
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"{'bench':<42} {'baseline ms':>12} {'measured ms':>12} {'ratio':>7}  note")
+    for r in rows:
+        base = f"{r['baseline_ms']:.3f}" if r.get("baseline_ms") is not None else "-"
+        ratio = f"{r['ratio']:.2f}x" if r.get("ratio") is not None else "-"
+        print(f"{r['bench']:<42} {base:>12} {r['measured_ms']:>12.3f} {ratio:>7}  {r.get('goal', '')}")
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from shared.bench_http import bench_http
+
+    base_dsn = os.environ.get("DATABASE_URL")
+    if not base_dsn:
+        from shared.embedded import start_embedded_postgres
+
+        base_dsn = start_embedded_postgres(Path(tempfile.mkdtemp(prefix="meshhook-bench-")) / "data")
+    dsn = fresh_database(base_dsn)
+    settings = Settings(database_url=dsn, supabase_jwt_secret="bench-jwt-secret-" + uuid.uuid4().hex,
+                        meshhook_root_key=base64.b64encode(os.urandom(32)).decode(), db_pool_max=40)
+    container = build_container(settings)
+    owner, project_id, names = seed_project(dsn, container, 50)
+
+    rows: list[Row] = []
+    sections = [
+        ("resolve", lambda: bench_resolve(container, project_id, names, args.quick)),
+        ("crypto", lambda: bench_crypto(args.quick)),
+        ("http", lambda: bench_http(settings, owner, project_id, names, args.quick)),
+        ("cold start", lambda: bench_cold_start(args.quick)),
+        ("re-wrap", lambda: bench_rewrap_rows(base_dsn, args.quick)),
+        ("redaction", lambda: bench_redaction_rows(args.quick)),
+    ]
+    for label, section in sections:
+        print(f"... {label}", file=sys.stderr, flush=True)
+        rows += section()
+    container.close()
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"meshhook-secrets bench, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}")
+    print_table(rows)
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    return 0
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+
