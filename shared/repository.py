@@ -169,39 +169,13 @@ def resolve_sealed(
     conn: psycopg.Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     lowered_names: list[str],
 ) -> list[tuple[str, SecretMeta, Sealed]]:
-    """In ONE statement: fetch the sealed values, stamp last_used_at, write an audit row per
-    secret. The caller rolls the whole of it back if any name was missing.
-
-    Many runs resolve the same secrets at once, so the stamp must not make them queue on
-    row locks (or deadlock on overlapping sets): it is at most once a minute per secret,
-    and a row another run is stamping right now is skipped (SKIP LOCKED), not waited for.
-    """
+    """In ONE statement: fetch the sealed values, stamp last_used_at (at most once a minute,
+    never waiting on another run), write an audit row per secret. The caller rolls all of
+    it back if any name was missing. The SQL is `meshhook.resolve_for_run` (migration
+    ..._resolve_function.sql), a function so that its plan is cached per session."""
     rows = conn.execute(
-        """
-        with found as (
-          select s.id, s.project_id, s.name, s.description, s.version, s.created_at,
-                 s.updated_at, s.last_used_at, s.kek_id, s.wrapped_dek, s.ciphertext
-            from public.project_secrets s
-           where s.project_id = %(project)s and lower(s.name) = any(%(names)s::text[])
-        ), stamped as (
-          update public.project_secrets s set last_used_at = now()
-           where s.id in (select t.id from public.project_secrets t
-                           where t.id in (select id from found)
-                             and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute')
-                           for update skip locked)
-        ), audit as (
-          insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,
-                 actor_id, run_id, action, outcome, metadata, ip_address, user_agent)
-          select %(project)s, f.id, f.name, %(actor_type)s, %(actor_id)s, %(run_id)s, 'resolve',
-                 'success', jsonb_build_object('version', f.version), %(ip)s, %(ua)s
-            from found f
-        )
-        select lower(name), id, project_id, name, description, version, created_at, updated_at,
-               coalesce(last_used_at, now()), kek_id, wrapped_dek, ciphertext
-          from found
-        """,
-        {"project": project_id, "names": lowered_names, "actor_type": principal.kind,
-         "actor_id": principal.actor_id, "run_id": principal.run_id,
-         "ip": request.ip_address, "ua": request.user_agent},
+        "select * from meshhook.resolve_for_run(%s, %s::text[], %s, %s, %s, %s::inet, %s)",
+        (project_id, lowered_names, principal.kind, principal.actor_id, principal.run_id,
+         request.ip_address, request.user_agent),
     ).fetchall()
     return [(r[0], SecretMeta(*r[1:9]), Sealed(r[9], bytes(r[10]), bytes(r[11]))) for r in rows]
