@@ -13,7 +13,7 @@ from datetime import datetime
 
 from shared import repository as repo
 from shared.auth import Principal
-from shared.errors import BadRequest
+from shared.errors import BadRequest, ValidationFailed
 from shared.models import AuditPage
 from shared.service import SecretsService
 
@@ -41,6 +41,9 @@ def audit_events(
     since: datetime | None = None, until: datetime | None = None, limit: int = 50,
     cursor: str | None = None,
 ) -> AuditPage:
+    for field, text in (("actor", actor), ("action", action)):
+        if text is not None and "\x00" in text:  # Postgres text cannot hold NUL: a 500 otherwise
+            raise ValidationFailed(f"{field} must not contain NUL characters")
     before_id = decode_cursor(cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE))
     with service.db.as_caller(principal.db_claims()) as conn:

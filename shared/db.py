@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from shared.errors import Unavailable
 
@@ -29,20 +30,41 @@ API_ROLE = "meshhook_api"
 
 
 class Database:
-    def __init__(self, dsn: str, *, max_size: int = 10, timeout: float = 5.0) -> None:
+    """The process's pool. While the database answers, a request waits at most `timeout`
+    for a connection; once the pool has failed to reconnect for `reconnect_timeout`
+    seconds (the database is down), only `down_timeout`, so callers get a fast 503; the
+    first connection that succeeds again ends that state, without a restart."""
+
+    def __init__(
+        self, dsn: str, *, max_size: int = 10, timeout: float = 3.0, down_timeout: float = 0.5,
+        reconnect_timeout: float = 2.0,
+    ) -> None:
+        self._timeout = timeout
+        self._down_timeout = down_timeout
+        self._max_size = max_size
+        self._down = False
         self._pool = ConnectionPool(
             dsn,
             min_size=1,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"prepare_threshold": None, "connect_timeout": 5},
-            # A connection the server killed is noticed before it is handed out.
-            check=ConnectionPool.check_connection,
+            kwargs={"prepare_threshold": None, "connect_timeout": 3},
+            # Connections are checked before use in _connection() (not by the pool, whose
+            # check loop sleeps with a backoff after each dead connection it meets).
+            configure=self._connected,
+            reconnect_timeout=reconnect_timeout,
+            reconnect_failed=self._reconnect_failed,
             open=False,
             name="meshhook-secrets",
         )
         self._opened = False
         self._open_lock = threading.Lock()
+
+    def _connected(self, conn: psycopg.Connection) -> None:
+        self._down = False
+
+    def _reconnect_failed(self, pool: ConnectionPool) -> None:
+        self._down = True
 
     def _pool_open(self) -> ConnectionPool:
         if not self._opened:
@@ -56,17 +78,43 @@ class Database:
         self._pool.close()
 
     @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A live connection from the pool. A dead one (killed backend, restarted server,
+        failover) is dropped together with every other dead idle one, and the next is
+        taken at once, so a request after a restart gets a new connection, not a 503."""
+        pool = self._pool_open()
+        deadline = time.monotonic() + (self._down_timeout if self._down else self._timeout)
+        for _ in range(self._max_size + 1):
+            conn = pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
+            try:
+                ConnectionPool.check_connection(conn)
+            except psycopg.Error:
+                pool.putconn(conn)  # broken: the pool discards it and opens a new one
+                pool.check()  # the other idle connections most likely died with it
+                continue
+            except BaseException:
+                pool.putconn(conn)
+                raise
+            try:
+                yield conn
+            finally:
+                pool.putconn(conn)
+            return
+        raise PoolTimeout("no live connection")
+
+    @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:
         try:
-            with self._pool_open().connection() as conn, conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 yield conn
         except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
+            # Includes PoolTimeout: no connection in time (the database is down or busy).
             raise Unavailable() from exc
         except psycopg.errors.QueryCanceled as exc:
             raise Unavailable() from exc
         except psycopg.errors.InterfaceError as exc:  # connection closed under us
             raise Unavailable() from exc
-        except TimeoutError as exc:  # the pool had no connection to give in time
+        except TimeoutError as exc:
             raise Unavailable() from exc
 
     @contextmanager

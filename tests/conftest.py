@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from shared.auth import Principal, mint_user_token
 from shared.migrate import apply_migrations
@@ -84,9 +84,20 @@ def root_key_b64() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
+def app_dsn(dsn: str) -> str:
+    """The DSN the service itself uses: `dsn`, or the same database through the pooler
+    named by MESHHOOK_TEST_POOLER (a conninfo without dbname, e.g. a transaction-mode
+    PgBouncer; tests/resilience/test_pooler.py runs tests/api that way). Fixtures that
+    look underneath the service (`sql`, `make_project`) and create databases keep `dsn`."""
+    pooler = os.environ.get("MESHHOOK_TEST_POOLER")
+    if not pooler:
+        return dsn
+    return make_conninfo(pooler, dbname=conninfo_to_dict(dsn)["dbname"])
+
+
 @pytest.fixture(scope="session")
 def env(dsn: str, jwt_secret: str, root_key_b64: str) -> dict[str, str]:
-    return {"DATABASE_URL": dsn, "SUPABASE_JWT_SECRET": jwt_secret, "MESHHOOK_ROOT_KEY": root_key_b64}
+    return {"DATABASE_URL": app_dsn(dsn), "SUPABASE_JWT_SECRET": jwt_secret, "MESHHOOK_ROOT_KEY": root_key_b64}
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,9 @@ def get_request_info(request: Request) -> RequestInfo:
     except ValueError:
         ip = None  # e.g. "testclient": the audit column only takes real addresses
     agent = request.headers.get("user-agent")
-    return RequestInfo(ip_address=ip, user_agent=agent[:512] if agent else None)
+    if agent:  # Postgres text cannot hold NUL, and an API Gateway event may carry one
+        agent = agent.replace("\x00", "")[:512]
+    return RequestInfo(ip_address=ip, user_agent=agent or None)
 
 
 def get_if_match(
