@@ -53,7 +53,8 @@ class TokenVerifier:
         if not jwt_secret and not jwks_url:
             raise ValueError("a JWT secret or a JWKS URL is required")
         self._secret = jwt_secret
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=600) if jwks_url else None
+        self._jwks = (jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=600, timeout=5)
+                      if jwks_url else None)
         self._leeway = leeway
 
     def verify(self, token: str) -> Principal:
