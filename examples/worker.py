@@ -61,8 +61,9 @@ def main() -> int:
     secrets = fetch_run_secrets(api, runner, project, step)  # one resolve call for the run
 
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(secrets.log_filter)  # every record through this handler is redacted
+    # Everything this handler writes is redacted: message, arguments, tracebacks, extras.
+    # (secrets.log_filter does the same as a logging.Filter; the formatter is cheaper.)
+    handler.setFormatter(secrets.log_formatter(logging.Formatter("%(levelname)s %(name)s: %(message)s")))
     log = logging.getLogger("worker.step")
     log.addHandler(handler)
     log.setLevel(logging.INFO)
