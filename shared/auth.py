@@ -49,11 +49,18 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, *, jwt_secret: str | None, jwks_url: str | None, leeway: int = 5) -> None:
+    def __init__(
+        self, *, jwt_secret: str | None, jwks_url: str | None, leeway: int = 5,
+        jwks_refetch_cooldown: float = 30,
+    ) -> None:
         if not jwt_secret and not jwks_url:
             raise ValueError("a JWT secret or a JWKS URL is required")
         self._secret = jwt_secret
-        self._jwks = (jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=600, timeout=5)
+        # The key set is cached for 10 minutes and fetched again when a token names an
+        # unknown kid (a rotated key), at most once per cooldown, so a flood of forged kids
+        # can't turn the verifier against the JWKS endpoint.
+        self._jwks = (jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=600, timeout=5,
+                                      cooldown_duration=jwks_refetch_cooldown)
                       if jwks_url else None)
         self._leeway = leeway
 

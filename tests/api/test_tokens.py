@@ -34,14 +34,24 @@ def ec_key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
+def public_jwk(key, kid: str, alg: str) -> dict:
+    algorithm = jwt.algorithms.ECAlgorithm if alg == "ES256" else jwt.algorithms.RSAAlgorithm
+    return {**json.loads(algorithm.to_jwk(key.public_key())), "kid": kid, "alg": alg, "use": "sig"}
+
+
 @pytest.fixture(scope="module")
-def jwks_url(ec_key):
+def jwks_keys(ec_key) -> list[dict]:
+    """The key set the JWKS endpoint serves; a test may append to it (a key rotation)."""
+    return [public_jwk(ec_key, "test-kid-1", "ES256")]
+
+
+@pytest.fixture(scope="module")
+def jwks_url(jwks_keys):
     """A JWKS document served on localhost, as Supabase serves its signing keys."""
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key()))
-    body = json.dumps({"keys": [{**jwk, "kid": "test-kid-1", "alg": "ES256", "use": "sig"}]}).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
+            body = json.dumps({"keys": jwks_keys}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -66,6 +76,29 @@ def test_es256_token_verified_through_jwks(verifier, ec_key):
     token = jwt.encode(claims_for(user), ec_key, algorithm="ES256", headers={"kid": "test-kid-1"})
     principal = verifier.verify(token)
     assert principal.kind == "user" and principal.user_id == user
+
+
+def test_new_signing_key_is_fetched_on_unknown_kid(jwt_secret, jwks_url, jwks_keys, ec_key):
+    """Supabase rotates its signing keys: a token with a kid the cached set lacks makes the
+    verifier fetch the set again, instead of failing until the cache expires. (In service
+    such a refetch happens at most once per 30 s cooldown; here the cooldown is 0.)"""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    verifier = TokenVerifier(jwt_secret=jwt_secret, jwks_url=jwks_url, jwks_refetch_cooldown=0)
+    user = uuid.uuid4()
+    old = jwt.encode(claims_for(user), ec_key, algorithm="ES256", headers={"kid": "test-kid-1"})
+    assert verifier.verify(old).user_id == user  # the key set is now cached
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(claims_for(user), new_key, algorithm="RS256", headers={"kid": "rotated-rs256"})
+    jwks_keys.append(public_jwk(new_key, "rotated-rs256", "RS256"))  # published after caching
+    try:
+        assert verifier.verify(token).user_id == user  # fetched again on the unknown kid
+        # A token whose header claims another algorithm than its key's is still refused.
+        forged = jwt.encode(claims_for(user), new_key, algorithm="PS256", headers={"kid": "rotated-rs256"})
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+    finally:
+        jwks_keys.pop()
 
 
 def forged_tokens(jwt_secret: str, ec_key) -> dict[str, str]:
