@@ -26,7 +26,9 @@ INTRO = """# HTTP API reference
 Generated from the OpenAPI document (`/api/openapi.json`) by `python -m shared.apidoc`;
 do not edit by hand. A walkthrough with curl is in the README.
 
-- JSON in and out, snake_case fields; every response carries `Cache-Control: no-store`.
+- JSON in and out, snake_case fields; every response carries `Cache-Control: no-store`,
+  and headers that forbid framing (`X-Frame-Options: DENY`, `frame-ancestors 'none'`),
+  MIME sniffing and the Referer.
 - Authentication: `Authorization: Bearer <token>`: a Supabase access token (users), a
   runner token (`role: workflow_runner`, one project, short-lived), or the `service_role` key.
 - A caller who does not belong to a project gets `404 not_found` for it, exactly as for a

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from shared.api.errors import install_error_handlers
-from shared.api.middleware import BodyLimitAndNoStore
+from shared.api.middleware import BodyLimitAndSecurityHeaders
 from shared.api.routes import router as secrets_router
 from shared.api.runtime_routes import router as runtime_router
 from shared.api.schemas import Health
@@ -60,7 +60,7 @@ def create_app(
     if static_dir is not None and (static_dir / "index.html").is_file():
         _mount_ui(app, static_dir)
 
-    asgi = BodyLimitAndNoStore(app, max_body_bytes)
+    asgi = BodyLimitAndSecurityHeaders(app, max_body_bytes)
     origins = list(cors_origins)
     if origins:
         asgi = CORSMiddleware(asgi, allow_origins=origins, allow_credentials=False,

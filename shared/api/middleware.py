@@ -1,4 +1,5 @@
-"""ASGI middleware: refuse oversized bodies before reading them, and `no-store` everywhere."""
+"""ASGI middleware: refuse oversized bodies before reading them, and put the security
+headers on every response."""
 
 from __future__ import annotations
 
@@ -15,10 +16,23 @@ class _TooLarge(HTTPException):
         super().__init__(status_code=413, detail="request body too large")
 
 
-class BodyLimitAndNoStore:
+# Every response: never cached (a secret, or a list of them, must not sit in a browser or
+# proxy cache); never framed (a reveal or copy button under someone else's page is
+# clickjacking); no MIME sniffing; no Referer carrying a URL out of the app.
+SECURITY_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_REPLACED = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+class BodyLimitAndSecurityHeaders:
     """A body over the limit is refused from its Content-Length, or as soon as the bytes
-    streamed so far pass it: it is never buffered whole. Every response is `no-store`:
-    a secret, or a list of them, must never sit in a browser or proxy cache."""
+    streamed so far pass it: it is never buffered whole. Every response, errors and the
+    UI's files included, gets SECURITY_HEADERS."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -55,8 +69,8 @@ class BodyLimitAndNoStore:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                headers.append((b"cache-control", b"no-store"))
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
+                headers.extend(SECURITY_HEADERS)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -71,5 +85,5 @@ async def _refuse(send: Send) -> None:
     body = json.dumps({"error": "payload_too_large", "message": "request body too large"}).encode()
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), (b"connection", b"close")]})
+        (b"connection", b"close"), *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": body})

@@ -63,6 +63,11 @@ def test_every_response_is_no_store(client, project, create):
         client.delete(secrets_url(project.id, sid), headers=project.auth("editor")),
     ]
     assert [r.headers.get("cache-control") for r in responses] == ["no-store"] * len(responses)
+    for r in responses:  # and the UI can't be framed (clickjacking on reveal and copy)
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
 
 
 def test_names_are_unique_ignoring_case(client, project, create):
