@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import uuid
@@ -55,7 +56,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from shared.auth import mint_runner_token, mint_service_token, mint_user_token
 
-    secret = _require_env("SUPABASE_JWT_SECRET")
+    secret = os.environ.get("SUPABASE_JWT_SECRET")
+    dev_state = Path(args.data_dir) / "dev.json"
+    if not secret and dev_state.is_file():  # on a laptop: the secret `dev` generated
+        secret = json.loads(dev_state.read_text())["jwt_secret"]
+    if not secret:
+        raise ConfigError("SUPABASE_JWT_SECRET is not set (and no dev.json from `dev` was found)")
     if args.runner:
         if not args.project:
             raise SystemExit("meshhook-secrets token: --runner needs --project UUID")
@@ -117,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id")
     p.add_argument("--service", action="store_true", help="a service_role token")
     p.add_argument("--ttl", type=int, default=3600, help="seconds")
+    p.add_argument("--data-dir", default=".meshhook",
+                   help="without SUPABASE_JWT_SECRET, use the secret `dev` keeps here")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("rotate-keks", help="rotate the key-encryption keys")

@@ -36,3 +36,31 @@ def test_dev_serves_health_and_keeps_its_keys(tmp_path):
         assert [s["name"] for s in listed.json()["secrets"]] == ["DEV_ONE"]
     finally:
         again.stop()
+
+
+def test_token_command_mints_tokens_dev_accepts(tmp_path):
+    """`token` without SUPABASE_JWT_SECRET uses the secret `dev` keeps, so a developer can
+    mint a token for another user or a run; the API accepts it."""
+    import subprocess
+    import sys
+    import uuid
+
+    data = tmp_path / ".meshhook"
+    server = start_dev_server(data)
+    try:
+        def mint(*args: str) -> str:
+            out = subprocess.run([sys.executable, "-m", "shared.cli", "token", "--data-dir", str(data), *args],
+                                 capture_output=True, text=True, timeout=60,
+                                 env={"PATH": "/usr/bin:/bin"})
+            assert out.returncode == 0, out.stderr
+            return out.stdout.strip()
+
+        url = f"{server.base_url}/api/projects/{server.project_id}"
+        runner = mint("--runner", "--project", server.project_id)
+        resolved = httpx.post(f"{url}/secrets/resolve", json={"names": ["NOTHING_YET"]},
+                              headers={"Authorization": f"Bearer {runner}"})
+        assert resolved.status_code == 404 and "NOTHING_YET" in resolved.json()["message"]
+        stranger = mint("--sub", str(uuid.uuid4()))
+        assert httpx.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
+    finally:
+        server.stop()
