@@ -29,6 +29,7 @@ class DevServer:
     data_dir: Path
     logins: dict[str, str] = field(default_factory=dict)  # role -> URL with #access_token
     output: list[str] = field(default_factory=list)
+    export_line: str = ""  # `export API=… PROJECT=… TOKEN=… RUNNER_TOKEN=…`
 
     def token(self, role: str) -> str:
         return self.logins[role].split("#access_token=", 1)[1]
@@ -78,7 +79,8 @@ def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple
 
     threading.Thread(target=pump, daemon=True).start()
     server = DevServer(process, f"http://127.0.0.1:{port}", data_dir)
-    while len(server.logins) < 3:
+    # Ready once it printed a login URL per role and its closing `export API=…` line.
+    while len(server.logins) < 3 or not server.export_line:
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
@@ -87,6 +89,8 @@ def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple
         if line is None:
             raise RuntimeError("dev server exited:\n" + "\n".join(server.output))
         server.output.append(line)
+        if line.strip().startswith("export API="):
+            server.export_line = line.strip()
         match = LOGIN_LINE.match(line)
         if match:
             server.logins[match.group(1)] = match.group(2)

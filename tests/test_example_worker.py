@@ -19,7 +19,7 @@ VALUE = "sk_test_fake_4eC39HqLyjWDarjtT1zdp7dc"
 def test_example_worker_output_is_redacted(tmp_path):
     server = start_dev_server(tmp_path / ".meshhook")
     try:
-        export = next(line for line in server.output if line.strip().startswith("export API="))
+        export = server.export_line
         env_vars = dict(part.split("=", 1) for part in export.split()[1:])
         created = httpx.post(f"{server.base_url}/api/projects/{server.project_id}/secrets",
                              headers={"Authorization": f"Bearer {server.token('admin')}"},

@@ -23,7 +23,7 @@ def curl_block() -> str:
 def test_readme_curl_examples_work_against_dev(tmp_path):
     server = start_dev_server(tmp_path / ".meshhook")
     try:
-        export = next(line for line in server.output if line.strip().startswith("export API="))
+        export = server.export_line
         script = "set -euo pipefail\n" + export.strip() + "\n" + curl_block().replace("curl -sS", "curl -fsS")
         out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
                              env={"PATH": os.environ["PATH"]})
