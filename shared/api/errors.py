@@ -14,7 +14,6 @@ from shared.errors import ServiceError
 
 log = logging.getLogger("meshhook_secrets.api")
 
-NO_STORE = {"Cache-Control": "no-store"}
 _STARLETTE_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "bad_request", 409: "conflict", 412: "precondition_failed",
                     413: "payload_too_large", 415: "bad_request", 422: "validation_error",
@@ -22,8 +21,8 @@ _STARLETTE_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 4
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status,
-                        headers={**NO_STORE, **(headers or {})})
+    # Cache-Control and the other security headers come from the middleware, on every response.
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def responses(*statuses: int) -> dict[int | str, dict]:

@@ -115,15 +115,17 @@ class Redactor:
             active.discard(id(obj))
 
     def _mask_spans(self, text: str) -> str:
-        out, pos, end = [], 0, -1
-        for s, e in sorted(self._spans(text)):
-            if s > end:  # not touching the previous span: close it, open this one
-                if end >= 0:
-                    out += (text[pos:start], self._mask)
-                    pos = end
-                start = s
-            end = max(end, e)
-        return "".join(out) + text[pos:start] + self._mask + text[end:] if end >= 0 else text
+        merged: list[list[int]] = []  # overlapping or touching spans become one
+        for start, end in sorted(self._spans(text)):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        out, pos = [], 0
+        for start, end in merged:
+            out += (text[pos:start], self._mask)
+            pos = end
+        return "".join(out) + text[pos:]
 
     def _spans(self, text: str) -> Iterator[tuple[int, int]]:
         for matcher, by_anchor, whole_token in self._groups:
