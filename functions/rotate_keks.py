@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.container import default_container
-from shared.rotation import Policy, rotate_keks
+from shared.keys.rotate import Policy, rotate_keks
 
 STOP_BEFORE_TIMEOUT_S = 30.0
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from shared.auth import TokenVerifier
+from shared.auth.tokens import TokenVerifier
 from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
-from shared.db import Database
-from shared.keys import KeyStore
-from shared.service import SecretsService
-from shared.settings import Settings, get_settings
-from shared.validation import Limits
+from shared.store.database import Database
+from shared.keys.keystore import KeyStore
+from shared.secrets.service import SecretsService
+from shared.config import Settings, get_settings
+from shared.secrets.limits import Limits
 
 
 @dataclass

@@ -21,8 +21,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from shared.auth import Principal, mint_user_token
-from shared.migrate import apply_migrations
+from shared.auth.tokens import Principal, mint_user_token
+from shared.store.migrate import apply_migrations
 
 TEMPLATE_DB = "meshhook_template"
 
@@ -47,7 +47,7 @@ def _server_dsn() -> str:
     external = os.environ.get("DATABASE_URL")
     if external:
         return external
-    from shared.embedded import start_embedded_postgres
+    from shared.cli.dev.embedded import start_embedded_postgres
 
     return start_embedded_postgres(Path(tempfile.mkdtemp(prefix="meshhook-pg-")) / "data")
 
@@ -103,7 +103,7 @@ def env(dsn: str, jwt_secret: str, root_key_b64: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def container(env: dict[str, str]):
     from shared.container import build_container
-    from shared.settings import Settings
+    from shared.config import Settings
 
     c = build_container(Settings(**{k.lower(): v for k, v in env.items()}))
     yield c

@@ -62,7 +62,7 @@ class DevServer:
 def start_dev_server(data_dir: Path, *, timeout: float = 60.0, extra_args: tuple[str, ...] = ()) -> DevServer:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "dev", "--data-dir", str(data_dir), "--port", str(port),
+        [sys.executable, "-m", "shared.cli.main", "dev", "--data-dir", str(data_dir), "--port", str(port),
          *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"PYTHONUNBUFFERED": "1"},

@@ -49,7 +49,7 @@ def test_token_command_mints_tokens_dev_accepts(tmp_path):
     server = start_dev_server(data)
     try:
         def mint(*args: str) -> str:
-            out = subprocess.run([sys.executable, "-m", "shared.cli", "token", "--data-dir", str(data), *args],
+            out = subprocess.run([sys.executable, "-m", "shared.cli.main", "token", "--data-dir", str(data), *args],
                                  capture_output=True, text=True, timeout=60,
                                  env={"PATH": "/usr/bin:/bin"})
             assert out.returncode == 0, out.stderr

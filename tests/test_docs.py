@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.apidoc import current_markdown
+from tools.apidoc import current_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_api_reference_matches_the_code():
     assert (DOCS / "api.md").read_text() == current_markdown(), (
-        "docs/api.md is stale: run `python -m shared.apidoc > docs/api.md`")
+        "docs/api.md is stale: run `python -m tools.apidoc > docs/api.md`")
 
 
 def test_api_reference_covers_every_route():

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from shared.migrate import MIGRATIONS_DIR, apply_migrations, discover
+from shared.store.migrate import MIGRATIONS_DIR, apply_migrations, discover
 
 
 def schema_snapshot(dsn: str) -> list[tuple]:
@@ -47,7 +47,7 @@ def test_two_concurrent_runs_on_an_empty_database_both_succeed(database):
 
 
 def test_cli_migrate_is_a_no_op_when_up_to_date(fresh_dsn):
-    out = subprocess.run([sys.executable, "-m", "shared.cli", "migrate", "--supabase-compat"],
+    out = subprocess.run([sys.executable, "-m", "shared.cli.main", "migrate", "--supabase-compat"],
                          env={"DATABASE_URL": fresh_dsn, "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

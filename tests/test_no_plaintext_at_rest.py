@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import subprocess
 
-from shared.embedded import pg_bin
-from shared.models import RequestInfo
+from shared.cli.dev.embedded import pg_bin
+from shared.secrets.models import RequestInfo
 
 VALUE = "fake-plaintext-canary-7f3a9c"
 

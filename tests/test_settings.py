@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from shared.settings import ConfigError, load_settings
+from shared.config import ConfigError, load_settings
 
 GOOD = {"DATABASE_URL": "postgresql://x@/y", "SUPABASE_JWT_SECRET": "test-secret",
         "MESHHOOK_ROOT_KEY": base64.b64encode(b"k" * 32).decode()}
@@ -47,7 +47,7 @@ def test_good_settings_load_and_hide_secrets(monkeypatch):
 def test_serve_with_bad_setting_stops_with_one_line():
     env = {k: v for k, v in GOOD.items() if k != "MESHHOOK_ROOT_KEY"}
     env["PATH"] = "/usr/bin:/bin"
-    out = subprocess.run([sys.executable, "-m", "shared.cli", "serve", "--port", "1"], env=env,
+    out = subprocess.run([sys.executable, "-m", "shared.cli.main", "serve", "--port", "1"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.strip() == ("meshhook-secrets: configuration error: "

@@ -17,8 +17,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shared.api.errors import install_error_handlers
 from shared.api.middleware import BodyLimitAndSecurityHeaders
-from shared.api.routes import router as secrets_router
-from shared.api.runtime_routes import router as runtime_router
+from shared.api.routes.secrets import router as secrets_router
+from shared.api.routes.runtime import router as runtime_router
 from shared.api.schemas import Health
 from shared.container import Container, default_container
 
@@ -99,7 +99,7 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
     def build():
         from mangum import Mangum
 
-        from shared.settings import get_settings
+        from shared.config import get_settings
 
         settings = get_settings()
         app = create_app(only=[route_name], max_body_bytes=settings.max_body_bytes,

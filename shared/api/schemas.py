@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models import AuditEvent, SecretMeta
+from shared.secrets.models import AuditEvent, SecretMeta
 
 
 class _Strict(BaseModel):

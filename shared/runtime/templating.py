@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from shared.validation import NAME_PATTERN
+from shared.secrets.limits import NAME_PATTERN
 
 # Whitespace is allowed just inside the braces, as in `{{ secrets.NAME }}`.
 _PLACEHOLDER = re.compile(r"\{\{\s*secrets\.(" + NAME_PATTERN.pattern + r")\s*\}\}")

@@ -21,13 +21,13 @@ from typing import Any
 
 import httpx
 
-from shared.auth import Principal
+from shared.auth.tokens import Principal
 from shared.errors import NotFound, ServiceError
-from shared.models import RequestInfo
+from shared.secrets.models import RequestInfo
 from shared.runtime.redact import Redactor, RedactingFilter
-from shared.runtime.resolve import resolve_secrets
+from shared.secrets.resolve import resolve_secrets
 from shared.runtime.templating import UnknownSecretError, find_secret_names, render
-from shared.service import SecretsService
+from shared.secrets.service import SecretsService
 
 
 class RunSecrets:

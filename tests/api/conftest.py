@@ -44,7 +44,7 @@ def load_event(name: str, *, project_id, token: str, secret_id=None, body=None, 
 def lambda_env(env, monkeypatch):
     """Environment as a deployed function sees it, with the process-wide caches reset."""
     from shared.container import default_container
-    from shared.settings import get_settings
+    from shared.config import get_settings
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)

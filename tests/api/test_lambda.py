@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.auth import mint_runner_token
+from shared.auth.tokens import mint_runner_token
 from tests.api.conftest import EVENTS, load_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shared.auth import TokenVerifier
+from shared.auth.tokens import TokenVerifier
 from shared.errors import Unauthorized
 from tests.api.conftest import secrets_url
 

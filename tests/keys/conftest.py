@@ -14,13 +14,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shared.bench_rewrap import create_project, seed_secrets
+from shared.cli.bench.rewrap import create_project, seed_secrets
 from shared.crypto.aead import new_key
 from shared.crypto.envelope import Binding, Sealed, open_value
 from shared.crypto.root_keys import LocalRootKey, RootKey
-from shared.db import Database
-from shared.keys import KeyStore, create_active_kek, load_keyring
-from shared.settings import Settings
+from shared.store.database import Database
+from shared.keys.keystore import KeyStore, create_active_kek, load_keyring
+from shared.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 KMS_REGION = "eu-west-1"
@@ -72,7 +72,7 @@ class World:
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "shared.cli", *args]
+    return [sys.executable, "-m", "shared.cli.main", *args]
 
 
 def local_root() -> tuple[LocalRootKey, str]:

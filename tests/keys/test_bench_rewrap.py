@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.bench_rewrap import bench_rewrap
+from shared.cli.bench.rewrap import bench_rewrap
 from tests.keys.conftest import deks_per_kek, kek_states
 
 

@@ -10,13 +10,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from shared.api.app import create_app
-from shared.auth import mint_user_token
+from shared.auth.tokens import mint_user_token
 from shared.container import build_container, root_key_from
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey
-from shared.db import Database
-from shared.keys import RootKeyMismatch
-from shared.rotation import Policy, rotate_keks
+from shared.store.database import Database
+from shared.keys.keystore import RootKeyMismatch
+from shared.keys.rotate import Policy, rotate_keks
 from tests.keys.conftest import KMS_REGION, audit_actions, decrypt_all, kek_states, make_world, snapshot
 
 NOW = Policy(force=True, settle=timedelta(0))
@@ -84,8 +84,8 @@ def test_kms_decrypts_each_kek_once_per_process_with_its_context(fresh_dsn, jwt_
         lambda params, **_: contexts.append(dict(params["EncryptionContext"])))
     settings = world.settings(jwt_secret, meshhook_kms_key_id=kms.key_arn, aws_region=KMS_REGION)
     container = build_container(settings, root_key=world.root)
-    from shared.auth import Principal
-    from shared.models import RequestInfo
+    from shared.auth.tokens import Principal
+    from shared.secrets.models import RequestInfo
 
     owner, req = Principal("user", user_id=world.owner), RequestInfo()
     svc = container.service

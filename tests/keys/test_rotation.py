@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from shared.crypto.root_keys import LocalRootKey
-from shared.keys import RootKeyMismatch
-from shared.rewrap import DekIntegrityError
-from shared.rotation import Policy, rotate_keks
+from shared.keys.keystore import RootKeyMismatch
+from shared.keys.rewrap import DekIntegrityError
+from shared.keys.rotate import Policy, rotate_keks
 from tests.keys.conftest import audit_actions, decrypt_all, deks_per_kek, kek_states, local_root, snapshot
 
 FORCE_NOW = Policy(force=True, settle=timedelta(0))
@@ -141,8 +141,8 @@ def test_wrong_local_root_key_fails_loudly_and_changes_nothing(world):
 
 
 def test_status_reports_keks_deks_and_due(world):
-    from shared.kek_status import kek_status
-    from shared.rotation_cli import _print_status
+    from shared.keys.status import kek_status
+    from shared.cli.keys import _print_status
 
     world.seed(30)
     world.new_kek(backdate_days=120)

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from shared.auth import Principal
+from shared.auth.tokens import Principal
 from shared.container import build_container
-from shared.db import Database
-from shared.models import RequestInfo
-from shared.rotation import Policy, rotate_keks
+from shared.store.database import Database
+from shared.secrets.models import RequestInfo
+from shared.keys.rotate import Policy, rotate_keks
 from tests.keys.conftest import REPO, cli, decrypt_all, deks_per_kek, kek_states
 
 
@@ -82,7 +82,7 @@ def test_rotation_while_the_api_serves(world, jwt_secret):
     stop, failures, ops = threading.Event(), [], [0]
     seeded = list(values)
     with world.db.as_system() as conn:  # a second project for creates (the per-project limit)
-        from shared.bench_rewrap import create_project
+        from shared.cli.bench.rewrap import create_project
 
         other = create_project(conn, "creates")
         conn.execute("update public.projects set owner = %s where id = %s", (world.owner, other))

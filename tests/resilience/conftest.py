@@ -25,8 +25,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from shared.auth import mint_user_token
-from shared.migrate import apply_migrations
+from shared.auth.tokens import mint_user_token
+from shared.store.migrate import apply_migrations
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.02):
@@ -51,7 +51,7 @@ class PgServer:
 
     @classmethod
     def start_new(cls, data_dir: Path) -> PgServer:
-        from shared.embedded import start_embedded_postgres
+        from shared.cli.dev.embedded import start_embedded_postgres
 
         info = conninfo_to_dict(start_embedded_postgres(data_dir))
         return cls(data_dir.resolve(), info["host"], int(info.get("port") or 5432))
@@ -159,7 +159,7 @@ def add_project(dsn: str, jwt_secret: str) -> tuple[uuid.UUID, dict[str, str]]:
 def service(pg_server: PgServer) -> Iterator[Service]:
     from shared.api.app import create_app
     from shared.container import build_container
-    from shared.settings import Settings
+    from shared.config import Settings
 
     dsn = pg_server.create_database("resilience")
     jwt_secret = "test-jwt-secret-" + secrets.token_hex(16)

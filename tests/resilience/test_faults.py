@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from shared.auth import mint_runner_token
+from shared.auth.tokens import mint_runner_token
 from tests.resilience.conftest import Service, add_project, wait_for
 
 FAST = 4.0  # seconds: a 503 comes at least this fast (shared/db.py waits 3 s at most for a connection)

@@ -27,7 +27,7 @@ from schemathesis.checks import (
 )
 
 from shared.api.app import create_app
-from shared.auth import mint_runner_token
+from shared.auth.tokens import mint_runner_token
 
 # Per operation. The seed is fixed (CI must not flake); MESHHOOK_FUZZ_RANDOM=1 with more
 # examples explores further by hand, e.g. MESHHOOK_FUZZ_RANDOM=1 MESHHOOK_FUZZ_EXAMPLES=1000.

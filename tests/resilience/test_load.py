@@ -1,6 +1,6 @@
 """Load over loopback (issue #7): 64 concurrent clients with a mix of every operation
 against `meshhook-secrets dev` (a real uvicorn and its own embedded Postgres, in a
-subprocess), for MESHHOOK_LOAD_SECONDS (15 by default; `python -m shared.loadtest
+subprocess), for MESHHOOK_LOAD_SECONDS (15 by default; `python -m tools.loadtest
 --seconds 60` is the full run). No 5xx, and afterwards every acknowledged write is there
 with its last acknowledged value, every deleted secret is gone (shared/loadtest.py).
 """
@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 
-from shared.auth import mint_runner_token
-from shared.loadtest import run_load
+from shared.auth.tokens import mint_runner_token
+from tools.loadtest import run_load
 from tests.devserver import start_dev_server
 
 SECONDS = float(os.environ.get("MESHHOOK_LOAD_SECONDS", "15"))

@@ -109,7 +109,7 @@ max_db_connections = 40
 def test_transaction_settings_do_not_leak_between_clients(pg_server: PgServer, pgbouncer: PgBouncer) -> None:
     """Two clients that share one server connection: the caller's role and claims, set with
     set_config(..., true) by Database.as_caller, end with the caller's transaction."""
-    from shared.db import API_ROLE, Database
+    from shared.store.database import API_ROLE, Database
 
     pg_server.create_database("pooled")
     a = Database(pgbouncer.conninfo("pinned"), max_size=2)

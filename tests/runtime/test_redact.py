@@ -343,7 +343,7 @@ def test_the_rust_engine_is_used_when_available():
 
 
 def test_the_benchmark_runs_and_reports_its_figures():
-    from shared.runtime.bench_redact import bench_redaction
+    from shared.cli.bench.redact import bench_redaction
 
     figures = bench_redaction(records=500, rounds=1)
     assert set(figures) == {"baseline_s", "redacted_s", "overhead_pct", "formatter_s", "formatter_overhead_pct"}

@@ -26,8 +26,8 @@ from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, rewrap_dek
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.db import Database
-from shared.keys import load_keyring
+from shared.store.database import Database
+from shared.keys.keystore import load_keyring
 
 # MH001: the target KEK was retired by a newer run; 40P01: two waiting passes collided.
 RETRYABLE = frozenset({"MH001", "40P01"})

@@ -19,10 +19,10 @@ from typing import Any, TextIO
 
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
-from shared.db import Database
+from shared.store.database import Database
 from shared.errors import Unavailable
-from shared.keys import RootKeyMismatch
-from shared.settings import ConfigError, Settings, get_settings
+from shared.keys.keystore import RootKeyMismatch
+from shared.config import ConfigError, Settings, get_settings
 
 EX_TEMPFAIL = 75
 _KNOWN_FAILURES = (RootKeyMismatch, DecryptionError, Unavailable)
@@ -93,8 +93,8 @@ def _fail(job: str, exc: BaseException) -> int:
 
 def run_rotate_keks(args: argparse.Namespace) -> int:
     from shared.container import root_key_from
-    from shared.kek_status import kek_status
-    from shared.rotation import DekIntegrityError, Policy, rotate_keks
+    from shared.keys.status import kek_status
+    from shared.keys.rotate import DekIntegrityError, Policy, rotate_keks
 
     settings = get_settings()
     if args.batch_size < 1:
@@ -159,7 +159,7 @@ def new_root_key(args: argparse.Namespace, settings: Settings) -> RootKey:
 
 def run_rekey_root(args: argparse.Namespace) -> int:
     from shared.container import root_key_from
-    from shared.rekey import RekeyError, rekey_root
+    from shared.keys.rekey import RekeyError, rekey_root
 
     settings = get_settings()
     old, new = root_key_from(settings), new_root_key(args, settings)

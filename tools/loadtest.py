@@ -1,10 +1,10 @@
 """A bounded load test over loopback: mixed operations from many concurrent clients
 against a running server, then a check that every acknowledged write is there.
 
-    python -m shared.loadtest [--seconds 60] [--clients 64]
+    python -m tools.loadtest [--seconds 60] [--clients 64]
         starts `meshhook-secrets dev` in a temporary folder (its own embedded Postgres,
         reveal rate limit raised) and runs against it
-    python -m shared.loadtest --base-url http://127.0.0.1:8787 --project UUID \\
+    python -m tools.loadtest --base-url http://127.0.0.1:8787 --project UUID \\
         --token ADMIN_TOKEN --runner-token RUNNER_TOKEN
         against a server already running (loopback only)
 
@@ -349,7 +349,7 @@ def _start_dev(data_dir: str) -> tuple[object, str, str, str, str]:
     import subprocess
     import sys
 
-    from shared.auth import mint_runner_token
+    from shared.auth.tokens import mint_runner_token
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -357,7 +357,7 @@ def _start_dev(data_dir: str) -> tuple[object, str, str, str, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MESHHOOK_REVEALS_PER_MINUTE": "1000000"}
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "dev", "--data-dir", data_dir, "--port", str(port)],
+        [sys.executable, "-m", "shared.cli.main", "dev", "--data-dir", data_dir, "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     assert process.stdout is not None
     for line in process.stdout:
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     import signal
     import tempfile
 
-    p = argparse.ArgumentParser(prog="python -m shared.loadtest", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--clients", type=int, default=64)
     p.add_argument("--seed", type=int)

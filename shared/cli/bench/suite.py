@@ -25,11 +25,11 @@ import psycopg
 from pydantic import SecretStr
 from psycopg.conninfo import make_conninfo
 
-from shared.auth import Principal
+from shared.auth.tokens import Principal
 from shared.container import Container, build_container
-from shared.migrate import apply_migrations
-from shared.models import RequestInfo
-from shared.settings import Settings
+from shared.store.migrate import apply_migrations
+from shared.secrets.models import RequestInfo
+from shared.config import Settings
 
 Row = dict[str, object]
 
@@ -71,7 +71,7 @@ def bench_resolve(
 ) -> list[Row]:
     """`no_flush` is the same service on connections with synchronous_commit=off: a
     diagnostic row showing how much of resolve is waiting for the WAL flush of its audit rows."""
-    from shared.runtime.resolve import resolve_secrets
+    from shared.secrets.resolve import resolve_secrets
 
     runner = Principal("runner", project_id=project_id, run_id="bench-run")
     rows = []
@@ -144,7 +144,7 @@ def bench_cold_start(quick: bool) -> list[Row]:
     # cache it): compile first, as the package step would.
     import compileall
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]
     for folder in ("shared", "functions"):
         compileall.compile_dir(str(root / folder), quiet=1)
     base = run("pass")
@@ -152,7 +152,7 @@ def bench_cold_start(quick: bool) -> list[Row]:
     rows = [{"bench": "cold import fastapi alone (reference)", "baseline": "empty interpreter",
              "baseline_ms": base * 1e3, "measured_ms": framework * 1e3, "ratio": framework / base,
              "goal": f"import {1e3 * (framework - base):.0f} ms: the framework's own floor"}]
-    handlers = [*ROUTE_NAMES, *(["rotate_keks"] if (Path(__file__).parent.parent / "functions" / "rotate_keks.py").exists() else [])]
+    handlers = [*ROUTE_NAMES, *(["rotate_keks"] if (root / "functions" / "rotate_keks.py").exists() else [])]
     for name in handlers:
         t = run(f"import functions.{name}")
         rows.append({"bench": f"cold import functions.{name}", "baseline": "empty interpreter",
@@ -162,7 +162,7 @@ def bench_cold_start(quick: bool) -> list[Row]:
 
 
 def bench_rewrap_rows(base_dsn: str, quick: bool) -> list[Row]:
-    from shared.bench_rewrap import bench_rewrap
+    from shared.cli.bench.rewrap import bench_rewrap
 
     n = 2000 if quick else 10_000
     result = bench_rewrap(fresh_database(base_dsn), n)
@@ -172,7 +172,7 @@ def bench_rewrap_rows(base_dsn: str, quick: bool) -> list[Row]:
 
 
 def bench_redaction_rows(quick: bool) -> list[Row]:
-    from shared.runtime.bench_redact import bench_redaction
+    from shared.cli.bench.redact import bench_redaction
 
     r = bench_redaction(records=4000 if quick else 20000)
     return [{"bench": f"logging {'20,000' if not quick else '4,000'} records, {label}",
@@ -192,11 +192,11 @@ def print_table(rows: list[Row]) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from shared.bench_http import bench_http
+    from shared.cli.bench.http import bench_http
 
     base_dsn = os.environ.get("DATABASE_URL")
     if not base_dsn:
-        from shared.embedded import start_embedded_postgres
+        from shared.cli.dev.embedded import start_embedded_postgres
 
         base_dsn = start_embedded_postgres(Path(tempfile.mkdtemp(prefix="meshhook-bench-")) / "data")
     dsn = fresh_database(base_dsn)

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from shared.db import Database
+from shared.store.database import Database
 
 
 def audit_system(

@@ -19,9 +19,9 @@ from shared.crypto.aead import new_key
 from shared.crypto.envelope import Binding, seal_value
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import LocalRootKey
-from shared.db import Database
-from shared.keys import KeyStore
-from shared.rotation import Policy, rotate_keks
+from shared.store.database import Database
+from shared.keys.keystore import KeyStore
+from shared.keys.rotate import Policy, rotate_keks
 
 
 def create_project(conn: psycopg.Connection, name: str = "bench") -> uuid.UUID:
@@ -75,7 +75,7 @@ def bench_rewrap(dsn: str, n: int = 10_000, batch_size: int = 1000, workers: int
             "batch_size": batch_size, "workers": workers}
 
 
-if __name__ == "__main__":  # python -m shared.bench_rewrap (DATABASE_URL: a fresh, migrated database)
+if __name__ == "__main__":  # python -m shared.cli.bench.rewrap (DATABASE_URL: a fresh, migrated database)
     import json
 
     print(json.dumps(bench_rewrap(os.environ["DATABASE_URL"], int(os.environ.get("BENCH_N", "10000")))))

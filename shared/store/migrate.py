@@ -8,12 +8,15 @@ nothing left to do. Each migration and its ledger row commit together or not at 
 from __future__ import annotations
 
 import re
+from importlib import resources
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The SQL ships inside the package (shared/store/migrations links to the top-level
+# migrations/ folder of a checkout), so an installed `meshhook-secrets migrate` finds it.
+MIGRATIONS_DIR = Path(str(resources.files("shared.store") / "migrations"))
 COMPAT_SCRIPT = MIGRATIONS_DIR / "compat" / "supabase_compat.sql"
 _NAME = re.compile(r"^(\d{14})_[a-z0-9_]+\.sql$")
 # Arbitrary constant: "meshhook" in ASCII, so it doesn't collide with other apps' locks.

@@ -18,8 +18,8 @@ import uuid
 import httpx
 import psycopg
 
-from shared.auth import mint_runner_token, mint_user_token
-from shared.settings import Settings
+from shared.auth.tokens import mint_runner_token, mint_user_token
+from shared.config import Settings
 
 
 def bench_app():
@@ -53,7 +53,7 @@ def _serve(settings: Settings) -> tuple[subprocess.Popen, str]:
            "MESHHOOK_ROOT_KEY": settings.meshhook_root_key.get_secret_value(),
            "DB_POOL_MAX": "40", "MESHHOOK_MAX_SECRETS": "1000000"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "shared.bench_http:bench_app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "--factory", "shared.cli.bench.http:bench_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -101,7 +101,7 @@ def _load(base: str, clients: int, seconds: float, make_request) -> dict:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    from shared.bench import percentile
+    from shared.cli.bench.suite import percentile
 
     return {"p50": percentile(latencies, 50) * 1e3, "p99": percentile(latencies, 99) * 1e3,
             "rps": len(latencies) / elapsed, "errors": errors, "n": len(latencies)}

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from shared.rotation import Policy
+from shared.keys.rotate import Policy
 
 
 def kek_status(conn: psycopg.Connection, policy: Policy) -> dict[str, Any]:

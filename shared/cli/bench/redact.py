@@ -9,7 +9,7 @@ The records are timed in chunks of 1000, the two loggers alternating chunk by ch
 each chunk's best of `rounds` is kept: a busy neighbour on a shared machine then spoils
 one try of a chunk, not a whole pass.
 
-Run it: `python -m shared.runtime.bench_redact`.
+Run it: `python -m shared.cli.bench.redact`.
 """
 
 from __future__ import annotations

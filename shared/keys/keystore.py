@@ -16,7 +16,7 @@ import psycopg
 from shared.crypto.aead import AesGcm, new_key
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.db import Database
+from shared.store.database import Database
 
 
 class RootKeyMismatch(Exception):

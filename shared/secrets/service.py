@@ -16,17 +16,17 @@ from typing import TypeVar
 
 import psycopg
 
-from shared import repository as repo
-from shared.auth import Principal
+from shared.store import secrets as repo
+from shared.auth.tokens import Principal
 from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
-from shared.db import Database
+from shared.store.database import Database
 from shared.errors import (
     Conflict, Forbidden, NotFound, PreconditionFailed, RateLimited, ServiceError, ValidationFailed,
 )
-from shared.keys import KeyStore
-from shared.models import RequestInfo, SecretMeta
-from shared.validation import Limits, check_description, check_name, check_room, check_value
+from shared.keys.keystore import KeyStore
+from shared.secrets.models import RequestInfo, SecretMeta
+from shared.secrets.limits import Limits, check_description, check_name, check_room, check_value
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")

@@ -9,9 +9,9 @@ import sys
 import uuid
 from pathlib import Path
 
-from shared.settings import ConfigError
+from shared.config import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_UI = REPO_ROOT / "web" / "build"
 
 
@@ -23,7 +23,7 @@ def _require_env(name: str) -> str:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from shared.devserver import run_dev
+    from shared.cli.dev.server import run_dev
 
     run_dev(Path(args.data_dir), args.host, args.port, Path(args.ui))
     return 0
@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from shared.api.app import create_app
     from shared.container import default_container
-    from shared.settings import get_settings
+    from shared.config import get_settings
 
     settings = get_settings()
     app = create_app(static_dir=Path(args.ui), max_body_bytes=settings.max_body_bytes,
@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from shared.migrate import apply_migrations
+    from shared.store.migrate import apply_migrations
 
     applied = apply_migrations(_require_env("DATABASE_URL"), supabase_compat=args.supabase_compat)
     print("\n".join(f"applied {name}" for name in applied) or "up to date")
@@ -54,7 +54,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from shared.auth import mint_runner_token, mint_service_token, mint_user_token
+    from shared.auth.tokens import mint_runner_token, mint_service_token, mint_user_token
 
     secret = os.environ.get("SUPABASE_JWT_SECRET")
     dev_state = Path(args.data_dir) / "dev.json"
@@ -77,19 +77,19 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_keks(args: argparse.Namespace) -> int:
-    from shared.rotation_cli import run_rotate_keks
+    from shared.cli.keys import run_rotate_keks
 
     return run_rotate_keks(args)
 
 
 def cmd_rekey_root(args: argparse.Namespace) -> int:
-    from shared.rotation_cli import run_rekey_root
+    from shared.cli.keys import run_rekey_root
 
     return run_rekey_root(args)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from shared.bench import run_bench
+    from shared.cli.bench.suite import run_bench
 
     return run_bench(args)
 

@@ -32,10 +32,10 @@ from typing import Any
 
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.db import Database
-from shared.keys import create_active_kek, load_keyring
-from shared.rewrap import DekIntegrityError, count_under_retired, rewrap_all
-from shared.system_audit import audit_failure, audit_system
+from shared.store.database import Database
+from shared.keys.keystore import create_active_kek, load_keyring
+from shared.keys.rewrap import DekIntegrityError, count_under_retired, rewrap_all
+from shared.keys.journal import audit_failure, audit_system
 
 __all__ = ["DekIntegrityError", "Policy", "RotationReport", "rotate_keks"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from shared import repository as repo
-from shared.auth import Principal
+from shared.store import secrets as repo
+from shared.auth.tokens import Principal
 from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.models import RequestInfo
-from shared.service import SecretsService
-from shared.validation import check_name
+from shared.secrets.models import RequestInfo
+from shared.secrets.service import SecretsService
+from shared.secrets.limits import check_name
 
 
 def resolve_secrets(

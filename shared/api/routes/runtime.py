@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from shared.api.deps import CurrentPrincipal, Requester, Service
 from shared.api.errors import responses
 from shared.api.schemas import AuditEventList, AuditEventOut, ResolvedSecrets, ResolveSecrets
-from shared.audit_log import MAX_PAGE, audit_events
-from shared.runtime.resolve import resolve_secrets
+from shared.secrets.audit import MAX_PAGE, audit_events
+from shared.secrets.resolve import resolve_secrets
 
 router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["runtime"])
 

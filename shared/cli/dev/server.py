@@ -20,8 +20,8 @@ from pathlib import Path
 
 import psycopg
 
-from shared.embedded import start_embedded_postgres
-from shared.migrate import apply_migrations
+from shared.cli.dev.embedded import start_embedded_postgres
+from shared.store.migrate import apply_migrations
 
 DEMO_ROLES = ("admin", "editor", "viewer")
 
@@ -61,9 +61,9 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     import uvicorn
 
     from shared.api.app import create_app
-    from shared.auth import mint_runner_token, mint_user_token
+    from shared.auth.tokens import mint_runner_token, mint_user_token
     from shared.container import build_container
-    from shared.settings import load_settings
+    from shared.config import load_settings
 
     # A plain SIGTERM would skip the exit handlers that stop the embedded Postgres.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

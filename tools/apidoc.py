@@ -1,6 +1,6 @@
 """Render docs/api.md from the OpenAPI document, so the reference cannot drift from the code.
 
-`python -m shared.apidoc > docs/api.md` regenerates it; tests/test_docs.py fails when the
+`python -m tools.apidoc > docs/api.md` regenerates it; tests/test_docs.py fails when the
 committed file differs from what the running code would produce.
 """
 
@@ -23,7 +23,7 @@ WHO = {
 
 INTRO = """# HTTP API reference
 
-Generated from the OpenAPI document (`/api/openapi.json`) by `python -m shared.apidoc`;
+Generated from the OpenAPI document (`/api/openapi.json`) by `python -m tools.apidoc`;
 do not edit by hand. A walkthrough with curl is in the README.
 
 - JSON in and out, snake_case fields; every response carries `Cache-Control: no-store`,

@@ -13,9 +13,9 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from shared.auth import Principal
+from shared.auth.tokens import Principal
 from shared.crypto.envelope import Sealed
-from shared.models import AuditEvent, RequestInfo, SecretMeta
+from shared.secrets.models import AuditEvent, RequestInfo, SecretMeta
 
 _META = "id, project_id, name, description, version, created_at, updated_at, last_used_at"
 

@@ -11,11 +11,11 @@ import binascii
 import uuid
 from datetime import datetime
 
-from shared import repository as repo
-from shared.auth import Principal
+from shared.store import secrets as repo
+from shared.auth.tokens import Principal
 from shared.errors import BadRequest, ValidationFailed
-from shared.models import AuditPage
-from shared.service import SecretsService
+from shared.secrets.models import AuditPage
+from shared.secrets.service import SecretsService
 
 MAX_PAGE = 200
 

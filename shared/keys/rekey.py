@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.crypto.root_keys import RootKey
-from shared.db import Database
-from shared.keys import RootKeyMismatch
-from shared.system_audit import audit_failure, audit_system
+from shared.store.database import Database
+from shared.keys.keystore import RootKeyMismatch
+from shared.keys.journal import audit_failure, audit_system
 
 
 class RekeyError(Exception):
