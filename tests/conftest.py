@@ -21,7 +21,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from shared.auth.tokens import Principal, mint_user_token
+from shared.auth.principal import Principal
+from shared.auth.tokens import mint_user_token
 from shared.store.migrate import apply_migrations
 
 TEMPLATE_DB = "meshhook_template"

@@ -6,7 +6,7 @@ import base64
 import subprocess
 
 from shared.cli.dev.embedded import pg_bin
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 
 VALUE = "fake-plaintext-canary-7f3a9c"
 

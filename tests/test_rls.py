@@ -8,8 +8,8 @@ import uuid
 import psycopg
 import pytest
 
-from shared.auth.tokens import Principal
-from shared.secrets.models import RequestInfo
+from shared.auth.principal import Principal
+from shared.store.models import RequestInfo
 
 SECRET_TABLES = ("project_secrets", "secret_keks", "secret_audit_events")
 

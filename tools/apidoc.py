@@ -33,10 +33,7 @@ do not edit by hand. A walkthrough with curl is in the README.
   runner token (`role: workflow_runner`, one project, short-lived), or the `service_role` key.
 - A caller who does not belong to a project gets `404 not_found` for it, exactly as for a
   project that does not exist; a member without the needed role gets `403 forbidden`.
-- Errors: `{"error": "<code>", "message": "<text>"}`. Codes: `bad_request` 400,
-  `unauthorized` 401, `forbidden` 403, `not_found` 404, `conflict` 409,
-  `precondition_failed` 412, `payload_too_large` 413, `validation_error` 422,
-  `rate_limited` 429, `internal` 500 (no detail, ever), `unavailable` 503 (database down; retry).
+- Errors: `{"error": "<code>", "message": "<text>"}`, with the codes in the table below.
 - Limits: name `^[A-Za-z_][A-Za-z0-9_]{0,127}$`, unique per project ignoring case and
   immutable; value 1 byte to 64 KiB of UTF-8; description at most 500 characters; at most
   1,000 secrets per project; request body at most 128 KiB.
@@ -61,7 +58,7 @@ def _fields(spec: dict[str, Any], name: str) -> list[str]:
 
 
 def render(spec: dict[str, Any]) -> str:
-    out = [INTRO]
+    out = [INTRO, error_table()]
     for path, item in spec["paths"].items():
         for method, op in item.items():
             name = op.get("operationId", "")
@@ -85,6 +82,13 @@ def render(spec: dict[str, Any]) -> str:
                 out.append(f"| {status} | {_schema_name(schema) or '(empty)'}: {resp.get('description', '')} |")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def error_table() -> str:
+    from shared.errors import ERRORS
+
+    rows = [f"| {e.status} | `{e.code}` | {e.meaning} |" for e in sorted(ERRORS, key=lambda e: e.status)]
+    return "\n".join(["## Errors", "", "| status | error | meaning |", "| --- | --- | --- |", *rows, ""])
 
 
 def current_markdown() -> str:

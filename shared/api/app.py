@@ -17,13 +17,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shared.api.errors import install_error_handlers
 from shared.api.middleware import BodyLimitAndSecurityHeaders
-from shared.api.routes.secrets import router as secrets_router
-from shared.api.routes.runtime import router as runtime_router
+from shared.api.routes import ROUTERS
 from shared.api.schemas import Health
 from shared.container import Container, default_container
 
-# Runtime routes first: /secrets/audit must not be taken for a secret id.
-ROUTERS = (runtime_router, secrets_router)
 ROUTE_NAMES = tuple(r.name for router in ROUTERS for r in router.routes)
 
 

@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.secrets.service import SecretsService
 
 _bearer = HTTPBearer(auto_error=False, description="A Supabase access token, runner token or service key.")

@@ -10,14 +10,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.api.schemas import ErrorOut
-from shared.errors import ServiceError
+from shared.errors import ServiceError, error_for_status
 
 log = logging.getLogger("meshhook_secrets.api")
 
-_STARLETTE_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                    405: "bad_request", 409: "conflict", 412: "precondition_failed",
-                    413: "payload_too_large", 415: "bad_request", 422: "validation_error",
-                    429: "rate_limited", 500: "internal", 503: "unavailable"}
+# What almost every route can answer, whatever it does.
+COMMON = (400, 401, 404, 422, 500, 503)
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -27,7 +25,11 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 def responses(*statuses: int) -> dict[int | str, dict]:
     """OpenAPI entries for a route's error responses, in the one error shape."""
-    return {s: {"model": ErrorOut, "description": _STARLETTE_CODES.get(s, "internal")} for s in statuses}
+    out: dict[int | str, dict] = {}
+    for status in statuses:
+        error = error_for_status(status)
+        out[status] = {"model": ErrorOut, "description": f"`{error.code}`: {error.meaning}"}
+    return out
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -69,7 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STARLETTE_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else "bad_request")
+        code = error_for_status(exc.status_code).code
         message = "not found" if exc.status_code == 404 else (
             "method not allowed" if exc.status_code == 405 else code.replace("_", " "))
         return error_response(exc.status_code, code, message)

@@ -1,14 +1,21 @@
-"""Request and response bodies (DESIGN §4). Unknown fields are refused, never ignored."""
+"""Request and response bodies (docs/api.md). Unknown fields are refused, never ignored.
+
+Responses reuse the store's row types (SecretMeta, AuditEvent) as they are: the fields a
+client sees are the fields the service returns, declared once, and none holds a value.
+The limits published here are the ones the service enforces (shared/secrets/limits.py).
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.secrets.models import AuditEvent, SecretMeta
+from shared.secrets.limits import MAX_DESCRIPTION_CHARS, NAME_PATTERN, Limits
+from shared.store.models import AuditEvent, SecretMeta
+
+_DEFAULTS = Limits()
 
 
 class _Strict(BaseModel):
@@ -17,41 +24,27 @@ class _Strict(BaseModel):
 
 class CreateSecret(_Strict):
     name: str = Field(description="Unique in the project ignoring case; cannot change later.",
-                      examples=["STRIPE_API_KEY"])
-    value: str = Field(description="1 byte to 64 KiB of UTF-8. Never returned by list or get.")
-    description: str | None = Field(default=None, max_length=10_000)
+                      pattern=f"^{NAME_PATTERN.pattern}$", examples=["STRIPE_API_KEY"])
+    value: str = Field(description=f"1 byte to {_DEFAULTS.max_value_bytes // 1024} KiB of UTF-8 (by default;"
+                       " MESHHOOK_MAX_VALUE_BYTES). Never returned by list or get.")
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
 
 
 class UpdateSecret(_Strict):
     value: str | None = Field(default=None, description="A new value: a rotation, version + 1.")
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
 
 
 class ResolveSecrets(_Strict):
     names: list[str] = Field(min_length=1, description="Secret names, as in {{secrets.NAME}}.")
 
 
-class SecretOut(BaseModel):
-    id: uuid.UUID
-    project_id: uuid.UUID
-    name: str
-    description: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    last_used_at: datetime | None
-
-    @classmethod
-    def of(cls, meta: SecretMeta) -> SecretOut:
-        return cls.model_validate(meta, from_attributes=True)
-
-
 class SecretEnvelope(BaseModel):
-    secret: SecretOut
+    secret: SecretMeta
 
 
 class SecretList(BaseModel):
-    secrets: list[SecretOut]
+    secrets: list[SecretMeta]
 
 
 class RevealedValue(BaseModel):
@@ -72,28 +65,8 @@ class ProjectEnvelope(BaseModel):
     project: ProjectOut
 
 
-class AuditEventOut(BaseModel):
-    id: int
-    project_id: uuid.UUID | None
-    secret_id: uuid.UUID | None
-    secret_name: str | None
-    actor_type: str
-    actor_id: str | None
-    run_id: str | None
-    action: str
-    outcome: str
-    metadata: dict[str, Any]
-    ip_address: str | None
-    user_agent: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, event: AuditEvent) -> AuditEventOut:
-        return cls.model_validate(event, from_attributes=True)
-
-
 class AuditEventList(BaseModel):
-    events: list[AuditEventOut]
+    events: list[AuditEvent]
     next_cursor: str | None
 
 

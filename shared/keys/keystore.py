@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
-
 from shared.crypto.aead import AesGcm, new_key
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.store.database import Database
+from shared.store import keks as sql
+from shared.store.database import Connection, Database
 
 
 class RootKeyMismatch(Exception):
@@ -24,13 +23,10 @@ class RootKeyMismatch(Exception):
 
 
 def load_keyring(
-    conn: psycopg.Connection, root_key: RootKey, known: Keyring | None = None
+    conn: Connection, root_key: RootKey, known: Keyring | None = None
 ) -> Keyring | None:
     """Unwrap every live KEK not already in `known`. None when no KEK is active yet."""
-    rows = conn.execute(
-        "select id, state, wrapped_key, root_key_id from public.secret_keks"
-        " where destroyed_at is null order by id"
-    ).fetchall()
+    rows = sql.live_keks(conn)
     keys: dict[int, AesGcm] = {}
     active_id = None
     for kek_id, state, wrapped, root_key_id in rows:
@@ -42,7 +38,7 @@ def load_keyring(
         if known is not None and kek_id in known:
             keys[kek_id] = known.get(kek_id)
         else:
-            keys[kek_id] = AesGcm(root_key.unwrap_kek(bytes(wrapped), kek_id))
+            keys[kek_id] = AesGcm(root_key.unwrap_kek(wrapped, kek_id))
         if state == "active":
             active_id = kek_id
     if active_id is None:
@@ -50,21 +46,11 @@ def load_keyring(
     return Keyring(keys, active_id)
 
 
-def create_active_kek(conn: psycopg.Connection, root_key: RootKey) -> int:
+def create_active_kek(conn: Connection, root_key: RootKey) -> int:
     """Insert a new KEK, retiring the previous active one, in the caller's transaction."""
-    conn.execute(
-        "update public.secret_keks set state = 'retired', retired_at = now() where state = 'active'"
-    )
-    # The id is part of the wrapping context, so reserve it before wrapping.
-    kek_id = conn.execute(
-        "select nextval(pg_get_serial_sequence('public.secret_keks', 'id'))"
-    ).fetchone()[0]
-    wrapped = root_key.wrap_kek(new_key(), kek_id)
-    conn.execute(
-        "insert into public.secret_keks (id, state, wrapped_key, root_key_id)"
-        " overriding system value values (%s, 'active', %s, %s)",
-        (kek_id, wrapped, root_key.key_id),
-    )
+    sql.retire_active(conn)
+    kek_id = sql.reserve_kek_id(conn)
+    sql.insert_active_kek(conn, kek_id, root_key.wrap_kek(new_key(), kek_id), root_key.key_id)
     return kek_id
 
 
@@ -83,20 +69,13 @@ class KeyStore:
             ring = self.reload()
         return ring
 
-    def keyring_with(self, kek_id: int) -> Keyring:
-        """A keyring holding `kek_id`, reloading once if this process hasn't seen it."""
-        ring = self.keyring()
-        if kek_id not in ring:
-            ring = self.reload()
-        return ring
-
     def reload(self) -> Keyring:
         with self._lock:
             with self._db.as_system() as conn:
                 ring = load_keyring(conn, self.root_key, self._keyring)
                 if ring is None:
                     # First start: serialise with other processes doing the same.
-                    conn.execute("lock table public.secret_keks in exclusive mode")
+                    sql.lock_keks(conn)
                     ring = load_keyring(conn, self.root_key)
                     if ring is None:
                         create_active_kek(conn, self.root_key)

@@ -18,9 +18,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.crypto.root_keys import RootKey
+from shared.store import keks as sql
 from shared.store.database import Database
 from shared.keys.keystore import RootKeyMismatch
-from shared.keys.journal import audit_failure, audit_system
+from shared.keys.journal import audit_failure
+from shared.store.audit import insert_system_event
 
 
 class RekeyError(Exception):
@@ -46,12 +48,8 @@ def rekey_root(db: Database, old: RootKey, new: RootKey, *, actor: str = "rekey-
         if old.key_id == new.key_id:
             raise RekeyError("the new root key is the configured root key")
         with db.as_system() as conn:
-            conn.execute("lock table public.secret_keks in exclusive mode")
-            rows = conn.execute(
-                "select id, wrapped_key, root_key_id from public.secret_keks"
-                " where destroyed_at is null order by id"
-            ).fetchall()
-            for kek_id, wrapped, root_key_id in rows:
+            sql.lock_keks(conn)
+            for kek_id, _state, wrapped, root_key_id in sql.live_keks(conn):
                 if root_key_id == new.key_id:
                     report.already.append(kek_id)
                     continue
@@ -60,16 +58,13 @@ def rekey_root(db: Database, old: RootKey, new: RootKey, *, actor: str = "rekey-
                         f"KEK {kek_id} is wrapped by root key {root_key_id}, "
                         f"but the configured root key is {old.key_id}"
                     )
-                kek = old.unwrap_kek(bytes(wrapped), kek_id)
+                kek = old.unwrap_kek(wrapped, kek_id)
                 rewrapped = new.wrap_kek(kek, kek_id)
                 if not hmac.compare_digest(new.unwrap_kek(rewrapped, kek_id), kek):
                     raise RekeyError(f"the new root key does not give KEK {kek_id} back")
-                conn.execute(
-                    "update public.secret_keks set wrapped_key = %s, root_key_id = %s where id = %s",
-                    (rewrapped, new.key_id, kek_id),
-                )
+                sql.set_wrapped_kek(conn, kek_id, rewrapped, new.key_id)
                 report.rewrapped.append(kek_id)
-            audit_system(conn, actor, "root_rekey",
+            insert_system_event(conn, actor, "root_rekey",
                          {**base, "rewrapped": report.rewrapped, "already": report.already})
     except BaseException as exc:
         audit_failure(db, actor, "root_rekey", exc, base)

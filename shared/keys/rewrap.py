@@ -20,27 +20,18 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
-
 from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, rewrap_dek
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.store.database import Database
+from shared.store import keks as sql
+from shared.store.database import Connection, Database
+from shared.store.errors import Deadlock, KekRetired
 from shared.keys.keystore import load_keyring
 
-# MH001: the target KEK was retired by a newer run; 40P01: two waiting passes collided.
-RETRYABLE = frozenset({"MH001", "40P01"})
+# The target KEK was retired by a newer run, or two waiting passes collided.
+RETRYABLE = (KekRetired, Deadlock)
 MAX_RETRIES = 5
-
-_SELECT = (
-    "select id, project_id, version, kek_id, wrapped_dek from public.project_secrets"
-    " where kek_id = any(%s)"
-)
-_UPDATE = (
-    "update public.project_secrets s set kek_id = %s, wrapped_dek = u.dek"
-    " from unnest(%b::uuid[], %b::bytea[]) as u(id, dek) where s.id = u.id"
-)
 
 
 class DekIntegrityError(Exception):
@@ -55,18 +46,16 @@ def retired_ids(ring: Keyring) -> list[int]:
     return [kek_id for kek_id in ring.ids if kek_id != ring.active_id]
 
 
-def count_under_retired(conn: psycopg.Connection, ring: Keyring) -> int:
-    return conn.execute("select count(*) from public.project_secrets where kek_id = any(%s)",
-                        (retired_ids(ring),)).fetchone()[0]
+def count_under_retired(conn: Connection, ring: Keyring) -> int:
+    return sql.count_deks_under(conn, retired_ids(ring))
 
 
-def rewrap_batch(conn: psycopg.Connection, ring: Keyring, limit: int, *, wait: bool = False) -> int:
+def rewrap_batch(conn: Connection, ring: Keyring, limit: int, *, wait: bool = False) -> int:
     """Move up to `limit` DEKs from retired KEKs to the active one; how many moved."""
     old = retired_ids(ring)
     if not old:
         return 0
-    lock = " limit %s for update" + ("" if wait else " skip locked")
-    rows = conn.execute(_SELECT + lock, (old, limit)).fetchall()
+    rows = sql.lock_deks_under(conn, old, limit, wait=wait)
     if not rows:
         return 0
     ids, deks = [], []
@@ -76,7 +65,7 @@ def rewrap_batch(conn: psycopg.Connection, ring: Keyring, limit: int, *, wait: b
         except DecryptionError:
             raise DekIntegrityError(secret_id) from None
         ids.append(secret_id)
-    conn.execute(_UPDATE, (ring.active_id, ids, deks))
+    sql.set_deks(conn, ring.active_id, ids, deks)
     return len(rows)
 
 
@@ -108,7 +97,7 @@ def rewrap_all(
                 if count:
                     on_batch(count, ring)
             if error is not None:
-                if getattr(error, "sqlstate", None) not in RETRYABLE or retries >= MAX_RETRIES:
+                if not isinstance(error, RETRYABLE) or retries >= MAX_RETRIES:
                     raise error
                 retries += 1
                 with db.as_system() as conn:  # follow the newer active KEK

@@ -32,10 +32,12 @@ from typing import Any
 
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
+from shared.store import keks as sql
 from shared.store.database import Database
 from shared.keys.keystore import create_active_kek, load_keyring
 from shared.keys.rewrap import DekIntegrityError, count_under_retired, rewrap_all
-from shared.keys.journal import audit_failure, audit_system
+from shared.keys.journal import audit_failure
+from shared.store.audit import insert_system_event
 
 __all__ = ["DekIntegrityError", "Policy", "RotationReport", "rotate_keks"]
 
@@ -89,7 +91,7 @@ def rotate_keks(
     base = {"job_id": report.job_id}
     started = time.monotonic()
     with db.as_system() as conn:
-        audit_system(conn, actor, "kek_rotation_start", {
+        insert_system_event(conn, actor, "kek_rotation_start", {
             **base, "force": policy.force, "max_age_days": policy.max_age / timedelta(days=1)})
     emit({"event": "start", **base, "force": policy.force})
     try:
@@ -108,7 +110,7 @@ def rotate_keks(
                   "remaining": remaining, "kek_id": current.active_id})
             if report.batches % AUDIT_EVERY == 0:
                 with db.as_system() as conn:
-                    audit_system(conn, actor, "kek_rotation_progress", {
+                    insert_system_event(conn, actor, "kek_rotation_progress", {
                         **base, "batches": report.batches, "rewrapped": report.rewrapped})
 
         for _ in range(MAX_PASSES):
@@ -130,7 +132,7 @@ def rotate_keks(
     report.active_kek_id = ring.active_id
     report.seconds = round(time.monotonic() - started, 3)
     with db.as_system() as conn:
-        audit_system(conn, actor, "kek_rotation_end", {
+        insert_system_event(conn, actor, "kek_rotation_end", {
             **base, "rotated": report.rotated, "active_kek_id": report.active_kek_id,
             "rewrapped": report.rewrapped, "batches": report.batches,
             "destroyed": report.destroyed, "pending": report.pending, "complete": report.complete})
@@ -143,25 +145,24 @@ def _activate(
 ) -> tuple[Keyring, timedelta | None]:
     """Step 1; returns the keyring and the age of the KEK found active. Unwrapping every live
     KEK first proves the root key before anything changes."""
-    age_sql = "select clock_timestamp() - created_at from public.secret_keks where state = 'active'"
     with db.as_system() as conn:
         ring = load_keyring(conn, root_key)
-        row = conn.execute(age_sql).fetchone()
-        if policy.due(row[0] if row else None):
-            conn.execute("lock table public.secret_keks in exclusive mode")
+        age = sql.active_kek_age(conn)
+        if policy.due(age):
+            sql.lock_keks(conn)
             # Decide again: a run that held the lock may just have rotated (or rekeyed).
             ring = load_keyring(conn, root_key, ring)
-            row = conn.execute(age_sql).fetchone()
-            if policy.due(row[0] if row else None):
+            age = sql.active_kek_age(conn)
+            if policy.due(age):
                 report.retired_kek_id = ring.active_id if ring else None
                 new_id = create_active_kek(conn, root_key)
                 ring = load_keyring(conn, root_key, ring)
                 report.rotated = True
-                audit_system(conn, actor, "kek_activate", {
+                insert_system_event(conn, actor, "kek_activate", {
                     "job_id": report.job_id, "kek_id": new_id, "retired_kek_id": report.retired_kek_id})
     assert ring is not None
     report.active_kek_id = ring.active_id
-    return ring, row[0] if row else None
+    return ring, age
 
 
 def _reload(db: Database, root_key: RootKey, ring: Keyring) -> Keyring:
@@ -174,24 +175,17 @@ def _reload(db: Database, root_key: RootKey, ring: Keyring) -> Keyring:
 def _destroy_unreferenced(db: Database, report: RotationReport, emit: Progress, actor: str) -> list[int]:
     """Step 3. Returns the retired KEKs still referenced (by rows another run is moving)."""
     with db.as_system() as conn:
-        candidates = [r[0] for r in conn.execute(
-            "select id from public.secret_keks where state = 'retired' and destroyed_at is null"
-            " order by id").fetchall()]
+        candidates = sql.retired_keks(conn)
     kept = []
     for kek_id in candidates:
         with db.as_system() as conn:
-            # FOR UPDATE waits for writers still holding the KEK FOR SHARE (the trigger's lock).
-            live = conn.execute("select destroyed_at is null from public.secret_keks where id = %s"
-                                " for update", (kek_id,)).fetchone()
-            if not live or not live[0]:
+            if not sql.lock_kek_if_live(conn, kek_id):
                 continue  # another run destroyed it
-            if conn.execute("select exists (select 1 from public.project_secrets where kek_id = %s)",
-                            (kek_id,)).fetchone()[0]:
+            if sql.kek_in_use(conn, kek_id):
                 kept.append(kek_id)
                 continue
-            conn.execute("update public.secret_keks set wrapped_key = null, destroyed_at = now()"
-                         " where id = %s", (kek_id,))
-            audit_system(conn, actor, "kek_destroy", {"job_id": report.job_id, "kek_id": kek_id})
+            sql.destroy_kek(conn, kek_id)
+            insert_system_event(conn, actor, "kek_destroy", {"job_id": report.job_id, "kek_id": kek_id})
         report.destroyed.append(kek_id)
         emit({"event": "destroyed", "job_id": report.job_id, "kek_id": kek_id})
     return kept

@@ -6,32 +6,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import psycopg
-
 from shared.keys.rotate import Policy
+from shared.store import keks as sql
+from shared.store.database import Connection
 
 
-def kek_status(conn: psycopg.Connection, policy: Policy) -> dict[str, Any]:
-    rows = conn.execute(
-        """
-        select k.id, k.state, k.root_key_id, k.created_at, k.retired_at, k.destroyed_at,
-               clock_timestamp() - k.created_at, coalesce(c.deks, 0)
-          from public.secret_keks k
-          left join (select kek_id, count(*) as deks from public.project_secrets group by kek_id) c
-                 on c.kek_id = k.id
-         order by k.id
-        """
-    ).fetchall()
+def kek_status(conn: Connection, policy: Policy) -> dict[str, Any]:
+    rows = sql.kek_overview(conn)
     keks = [
-        {"id": r[0], "state": "destroyed" if r[5] else r[1], "root_key_id": r[2],
-         "created_at": _utc(r[3]), "retired_at": _utc(r[4]), "destroyed_at": _utc(r[5]),
-         "deks": r[7], "_age": r[6]}
+        {"id": r["id"], "state": "destroyed" if r["destroyed_at"] else r["state"],
+         "root_key_id": r["root_key_id"], "created_at": _utc(r["created_at"]),
+         "retired_at": _utc(r["retired_at"]), "destroyed_at": _utc(r["destroyed_at"]), "deks": r["deks"]}
         for r in rows
     ]
+    age: timedelta | None = next((r["age"] for r in rows if r["state"] == "active" and not r["destroyed_at"]), None)
     active = next((k for k in keks if k["state"] == "active"), None)
-    age: timedelta | None = active["_age"] if active else None
-    for k in keks:
-        del k["_age"]
     unfinished = [k["id"] for k in keks if k["state"] == "retired"]
     return {
         "active_kek_id": active["id"] if active else None,

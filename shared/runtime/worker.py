@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.errors import NotFound, ServiceError
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.runtime.redact import Redactor, RedactingFilter
 from shared.secrets.resolve import resolve_secrets
 from shared.runtime.templating import UnknownSecretError, find_secret_names, render

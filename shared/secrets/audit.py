@@ -11,10 +11,10 @@ import binascii
 import uuid
 from datetime import datetime
 
-from shared.store import secrets as repo
-from shared.auth.tokens import Principal
+from shared.store import audit
+from shared.auth.principal import Principal
 from shared.errors import BadRequest, ValidationFailed
-from shared.secrets.models import AuditPage
+from shared.store.models import AuditPage
 from shared.secrets.service import SecretsService
 
 MAX_PAGE = 200
@@ -48,8 +48,8 @@ def audit_events(
     limit = max(1, min(limit, MAX_PAGE))
     with service.db.as_caller(principal.db_claims()) as conn:
         service.require(conn, project_id, "admin")
-        events = repo.query_audit(conn, project_id, secret_id=secret_id, actor=actor, action=action,
-                                  since=since, until=until, before_id=before_id, limit=limit + 1)
+        events = audit.query_audit(conn, project_id, secret_id=secret_id, actor=actor, action=action,
+                                   since=since, until=until, before_id=before_id, limit=limit + 1)
     more = len(events) > limit
     events = events[:limit]
     return AuditPage(events, encode_cursor(events[-1].id) if more else None)

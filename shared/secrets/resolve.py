@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 
 from shared.store import secrets as repo
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
+from shared.crypto.keyring import Keyring
 from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.secrets.service import SecretsService
 from shared.secrets.limits import check_name
 
@@ -32,24 +33,27 @@ def resolve_secrets(
     for name in dict.fromkeys(names):
         wanted.setdefault(name.lower(), []).append(name)
 
-    with service.db.as_caller(principal.db_claims()) as conn:
-        if principal.kind == "runner" and principal.project_id != project_id:
-            raise NotFound("project not found")
-        if principal.kind == "user":
-            if repo.caller_project_role(conn, project_id) is None:
+    def operation(ring: Keyring) -> dict[str, str]:
+        with service.db.as_caller(principal.db_claims()) as conn:
+            if principal.kind == "runner" and principal.project_id != project_id:
                 raise NotFound("project not found")
-            raise Forbidden("only a workflow run of this project or the service role may resolve")
-        rows = repo.resolve_sealed(conn, principal, request, project_id, list(wanted))
-        found = {lowered for lowered, _, _ in rows}
-        missing = sorted(n for lowered, group in wanted.items() if lowered not in found for n in group)
-        if missing:
-            if principal.kind == "service" and repo.caller_project_role(conn, project_id) is None:
-                raise NotFound("project not found")
-            # Raising rolls back the last_used_at stamps and the audit rows.
-            raise NotFound("unknown secrets: " + ", ".join(missing))
-        values = {}
-        for lowered, meta, sealed in rows:
-            value = service.decrypt(meta, sealed)
-            for requested in wanted[lowered]:
-                values[requested] = value
-    return values
+            if principal.kind == "user":
+                if repo.caller_project_role(conn, project_id) is None:
+                    raise NotFound("project not found")
+                raise Forbidden("only a workflow run of this project or the service role may resolve")
+            rows = repo.resolve_sealed(conn, principal, request, project_id, list(wanted))
+            found = {lowered for lowered, _, _ in rows}
+            missing = sorted(n for lowered, group in wanted.items() if lowered not in found for n in group)
+            if missing:
+                if principal.kind == "service" and repo.caller_project_role(conn, project_id) is None:
+                    raise NotFound("project not found")
+                # Raising rolls back the last_used_at stamps and the audit rows.
+                raise NotFound("unknown secrets: " + ", ".join(missing))
+            values = {}
+            for lowered, meta, sealed in rows:
+                value = service.decrypt(ring, meta, sealed)
+                for requested in wanted[lowered]:
+                    values[requested] = value
+        return values
+
+    return service.with_keyring(operation)

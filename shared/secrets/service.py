@@ -14,28 +14,32 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-import psycopg
-
+from shared.store import audit
 from shared.store import secrets as repo
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
-from shared.store.database import Database
+from shared.crypto.keyring import Keyring
+from shared.store.database import Connection, Database
+from shared.store.errors import DuplicateKey, KekRetired
 from shared.errors import (
     Conflict, Forbidden, NotFound, PreconditionFailed, RateLimited, ServiceError, ValidationFailed,
 )
 from shared.keys.keystore import KeyStore
-from shared.secrets.models import RequestInfo, SecretMeta
+from shared.store.models import RequestInfo, SecretMeta
 from shared.secrets.limits import Limits, check_description, check_name, check_room, check_value
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")
 _RANK = {"viewer": 1, "editor": 2, "admin": 3}
-_KEK_NOT_ACTIVE = "MH001"  # raised by the database when a write uses a retired KEK
 
 
 class IntegrityFailure(ServiceError):
     """Stored ciphertext failed authentication: tampering, or the wrong root key."""
+
+
+class StaleKeyring(Exception):
+    """A row names a KEK this process has not loaded yet; reload and retry (with_keyring)."""
 
 
 class SecretsService:
@@ -47,12 +51,12 @@ class SecretsService:
     # -- helpers -----------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, principal: Principal) -> Iterator[psycopg.Connection]:
+    def _tx(self, principal: Principal) -> Iterator[Connection]:
         with self.db.as_caller(principal.db_claims()) as conn:
             yield conn
 
     @staticmethod
-    def require(conn: psycopg.Connection, project_id: uuid.UUID, need: str) -> str:
+    def require(conn: Connection, project_id: uuid.UUID, need: str) -> str:
         """The caller's role, if at least `need`; NotFound for non-members, as for no project."""
         found = repo.caller_project_role(conn, project_id)
         if found is None:
@@ -68,31 +72,41 @@ class SecretsService:
     ) -> None:
         """Record a refused attempt in its own transaction (the refused one rolled back)."""
         with self._tx(principal) as conn:
-            repo.insert_audit(conn, principal, request, project_id=project_id, action=action,
-                              outcome="denied", secret_id=secret_id)
+            audit.insert_audit(conn, principal, request, project_id=project_id, action=action,
+                               outcome="denied", secret_id=secret_id)
 
     def _guarded(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
-        secret_id: uuid.UUID | None, operation: Callable[[], T],
+        secret_id: uuid.UUID | None, operation: Callable[[Keyring], T],
     ) -> T:
-        """Run a write or a reveal; audit a refusal by role; retry once on a stale keyring."""
+        """Run a write or a reveal with the keyring; audit a refusal by role."""
+        try:
+            return self.with_keyring(operation)
+        except (Forbidden, RateLimited):
+            self._audit_denied(principal, request, project_id, action, secret_id)
+            raise
+
+    def with_keyring(self, operation: Callable[[Keyring], T]) -> T:
+        """Run `operation(keyring)`, the keyring loaded BEFORE its transaction opens: loading
+        takes a connection of its own, and a container may have only one (DB_POOL_MAX=1).
+        When the transaction finds the keyring stale (another process rotated: a row under a
+        KEK this process hasn't seen, or a write refused for a retired KEK), it rolls back;
+        the keyring is reloaded, again outside any transaction, and the operation runs once more."""
+        ring = self.keys.keyring()
         for attempt in (1, 2):
             try:
-                return operation()
-            except (Forbidden, RateLimited):
-                self._audit_denied(principal, request, project_id, action, secret_id)
-                raise
-            except psycopg.Error as exc:
-                if exc.sqlstate == _KEK_NOT_ACTIVE and attempt == 1:
-                    self.keys.reload()  # another process rotated the KEKs
-                    continue
-                raise
+                return operation(ring)
+            except (KekRetired, StaleKeyring):
+                if attempt == 2:
+                    raise
+                ring = self.keys.reload()
         raise AssertionError("unreachable")
 
-    def decrypt(self, meta: SecretMeta, sealed: Sealed) -> str:
+    def decrypt(self, ring: Keyring, meta: SecretMeta, sealed: Sealed) -> str:
         """The plaintext of one stored version; tampering is an IntegrityFailure (500)."""
+        if sealed.kek_id not in ring:
+            raise StaleKeyring()
         try:
-            ring = self.keys.keyring_with(sealed.kek_id)
             plain = open_value(ring, sealed, Binding(meta.project_id, meta.id, meta.version))
         except DecryptionError:
             log.error("secret failed its integrity check", extra={"secret_id": str(meta.id)})
@@ -117,19 +131,19 @@ class SecretsService:
         raw = check_value(value, self.limits)
         description = check_description(description)
 
-        def operation() -> SecretMeta:
-            with self._tx(principal) as conn:
-                self.require(conn, project_id, "editor")
-                check_room(repo.lock_project_for_create(conn, project_id), self.limits)
-                secret_id = uuid.uuid4()
-                sealed = seal_value(self.keys.keyring(), raw, Binding(project_id, secret_id, 1))
-                try:
+        def operation(ring: Keyring) -> SecretMeta:
+            try:
+                with self._tx(principal) as conn:
+                    self.require(conn, project_id, "editor")
+                    check_room(repo.lock_project_for_create(conn, project_id), self.limits)
+                    secret_id = uuid.uuid4()
+                    sealed = seal_value(ring, raw, Binding(project_id, secret_id, 1))
                     meta = repo.insert_secret(conn, secret_id, project_id, name, description, sealed)
-                except psycopg.errors.UniqueViolation:
-                    raise Conflict(f"a secret named {name} already exists in this project") from None
-                repo.insert_audit(conn, principal, request, project_id=project_id, action="create",
-                                  secret_id=secret_id, secret_name=name, metadata={"version": 1})
-                return meta
+                    audit.insert_audit(conn, principal, request, project_id=project_id, action="create",
+                                       secret_id=secret_id, secret_name=name, metadata={"version": 1})
+                    return meta
+            except DuplicateKey:
+                raise Conflict(f"a secret named {name} already exists in this project") from None
 
         return self._guarded(principal, request, project_id, "create", None, operation)
 
@@ -157,7 +171,7 @@ class SecretsService:
         raw = check_value(value, self.limits) if value is not None else None
         description = check_description(description)
 
-        def operation() -> SecretMeta:
+        def operation(ring: Keyring) -> SecretMeta:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "editor")
                 current = repo.get_secret(conn, project_id, secret_id, for_update=True)
@@ -171,13 +185,13 @@ class SecretsService:
                     meta = repo.update_description(conn, secret_id, description)
                 else:
                     version = current.version + 1
-                    sealed = seal_value(self.keys.keyring(), raw, Binding(project_id, secret_id, version))
+                    sealed = seal_value(ring, raw, Binding(project_id, secret_id, version))
                     meta = repo.update_value(conn, secret_id, version, sealed, description, set_description)
                 changed = (["value"] if raw is not None else []) + (["description"] if set_description else [])
-                repo.insert_audit(conn, principal, request, project_id=project_id,
-                                  action="rotate" if raw is not None else "update",
-                                  secret_id=secret_id, secret_name=current.name,
-                                  metadata={"version": meta.version, "changed": changed})
+                audit.insert_audit(conn, principal, request, project_id=project_id,
+                                   action="rotate" if raw is not None else "update",
+                                   secret_id=secret_id, secret_name=current.name,
+                                   metadata={"version": meta.version, "changed": changed})
                 return meta
 
         return self._guarded(principal, request, project_id, "update", secret_id, operation)
@@ -185,14 +199,14 @@ class SecretsService:
     def delete(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID
     ) -> None:
-        def operation() -> None:
+        def operation(ring: Keyring) -> None:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "editor")
                 name = repo.delete_secret(conn, project_id, secret_id)
                 if name is None:
                     raise NotFound("secret not found")
-                repo.insert_audit(conn, principal, request, project_id=project_id, action="delete",
-                                  secret_id=secret_id, secret_name=name)
+                audit.insert_audit(conn, principal, request, project_id=project_id, action="delete",
+                                   secret_id=secret_id, secret_name=name)
 
         self._guarded(principal, request, project_id, "delete", secret_id, operation)
 
@@ -201,19 +215,19 @@ class SecretsService:
     ) -> str:
         """The value, for an admin. The audit row commits before the value is returned."""
 
-        def operation() -> str:
+        def operation(ring: Keyring) -> str:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "admin")
-                if repo.recent_reveals(conn, project_id, principal.actor_id) >= self.limits.reveals_per_minute:
+                if audit.recent_reveals(conn, project_id, principal.actor_id) >= self.limits.reveals_per_minute:
                     raise RateLimited(f"at most {self.limits.reveals_per_minute} reveals a minute; retry shortly")
                 found = repo.get_sealed(conn, project_id, secret_id)
                 if found is None:
                     raise NotFound("secret not found")
                 meta, sealed = found
-                value = self.decrypt(meta, sealed)
-                repo.insert_audit(conn, principal, request, project_id=project_id, action="reveal",
-                                  secret_id=secret_id, secret_name=meta.name,
-                                  metadata={"version": meta.version})
+                value = self.decrypt(ring, meta, sealed)
+                audit.insert_audit(conn, principal, request, project_id=project_id, action="reveal",
+                                   secret_id=secret_id, secret_name=meta.name,
+                                   metadata={"version": meta.version})
             return value
 
         return self._guarded(principal, request, project_id, "reveal", secret_id, operation)

@@ -25,8 +25,10 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from shared.errors import Unavailable
+from shared.store.errors import translate
 
 API_ROLE = "meshhook_api"
+Connection = psycopg.Connection  # what the store's statement functions take
 
 
 class Database:
@@ -78,7 +80,7 @@ class Database:
         self._pool.close()
 
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection]:
+    def _connection(self) -> Iterator[Connection]:
         """A live connection from the pool. A dead one (killed backend, restarted server,
         failover) is dropped together with every other dead idle one, and the next is
         taken at once, so a request after a restart gets a new connection, not a 503."""
@@ -103,22 +105,18 @@ class Database:
         raise PoolTimeout("no live connection")
 
     @contextmanager
-    def _transaction(self) -> Iterator[psycopg.Connection]:
+    def _transaction(self) -> Iterator[Connection]:
         try:
             with self._connection() as conn, conn.transaction():
                 yield conn
-        except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
-            # Includes PoolTimeout: no connection in time (the database is down or busy).
-            raise Unavailable() from exc
-        except psycopg.errors.QueryCanceled as exc:
-            raise Unavailable() from exc
-        except psycopg.errors.InterfaceError as exc:  # connection closed under us
-            raise Unavailable() from exc
-        except TimeoutError as exc:
-            raise Unavailable() from exc
+        except (psycopg.Error, TimeoutError) as exc:
+            translated = translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     @contextmanager
-    def as_caller(self, claims: Mapping[str, Any]) -> Iterator[psycopg.Connection]:
+    def as_caller(self, claims: Mapping[str, Any]) -> Iterator[Connection]:
         with self._transaction() as conn:
             conn.execute(
                 "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
@@ -127,7 +125,7 @@ class Database:
             yield conn
 
     @contextmanager
-    def as_system(self) -> Iterator[psycopg.Connection]:
+    def as_system(self) -> Iterator[Connection]:
         with self._transaction() as conn:
             yield conn
 

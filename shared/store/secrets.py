@@ -1,6 +1,6 @@
 """Every SQL statement of the secrets path, kept together (no ORM).
 
-Functions take a connection already inside a transaction (see shared/db.py) and return
+Functions take a connection already inside a transaction (see shared/store/database.py) and return
 plain data. Row-level security applies underneath: these statements filter by project
 anyway, and the policies would hide other projects' rows if one forgot to.
 """
@@ -8,19 +8,16 @@ anyway, and the policies would hide other projects' rows if one forgot to.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import psycopg
-from psycopg.types.json import Jsonb
-
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.crypto.envelope import Sealed
-from shared.secrets.models import AuditEvent, RequestInfo, SecretMeta
+from shared.store.database import Connection
+from shared.store.models import RequestInfo, SecretMeta
 
 _META = "id, project_id, name, description, version, created_at, updated_at, last_used_at"
 
 
-def caller_project_role(conn: psycopg.Connection, project_id: uuid.UUID) -> tuple[str, str] | None:
+def caller_project_role(conn: Connection, project_id: uuid.UUID) -> tuple[str, str] | None:
     """(project name, caller's role) when the caller belongs to the project, else None."""
     row = conn.execute(
         "select name, role from meshhook.project_for_caller(%s)", (project_id,)
@@ -28,7 +25,7 @@ def caller_project_role(conn: psycopg.Connection, project_id: uuid.UUID) -> tupl
     return (row[0], row[1]) if row else None
 
 
-def lock_project_for_create(conn: psycopg.Connection, project_id: uuid.UUID) -> int:
+def lock_project_for_create(conn: Connection, project_id: uuid.UUID) -> int:
     """Serialise creates within one project (so the per-project limit holds); count rows."""
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s::text, 0))", (project_id,))
     return conn.execute(
@@ -37,7 +34,7 @@ def lock_project_for_create(conn: psycopg.Connection, project_id: uuid.UUID) -> 
 
 
 def insert_secret(
-    conn: psycopg.Connection, secret_id: uuid.UUID, project_id: uuid.UUID, name: str,
+    conn: Connection, secret_id: uuid.UUID, project_id: uuid.UUID, name: str,
     description: str | None, sealed: Sealed,
 ) -> SecretMeta:
     row = conn.execute(
@@ -49,7 +46,7 @@ def insert_secret(
     return SecretMeta(*row)
 
 
-def list_secrets(conn: psycopg.Connection, project_id: uuid.UUID) -> list[SecretMeta]:
+def list_secrets(conn: Connection, project_id: uuid.UUID) -> list[SecretMeta]:
     rows = conn.execute(
         f"select {_META} from public.project_secrets where project_id = %s order by lower(name), name",
         (project_id,),
@@ -58,7 +55,7 @@ def list_secrets(conn: psycopg.Connection, project_id: uuid.UUID) -> list[Secret
 
 
 def get_secret(
-    conn: psycopg.Connection, project_id: uuid.UUID, secret_id: uuid.UUID, *, for_update: bool = False
+    conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID, *, for_update: bool = False
 ) -> SecretMeta | None:
     lock = " for update" if for_update else ""
     row = conn.execute(
@@ -69,7 +66,7 @@ def get_secret(
 
 
 def get_sealed(
-    conn: psycopg.Connection, project_id: uuid.UUID, secret_id: uuid.UUID
+    conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID
 ) -> tuple[SecretMeta, Sealed] | None:
     row = conn.execute(
         f"select {_META}, kek_id, wrapped_dek, ciphertext from public.project_secrets"
@@ -82,7 +79,7 @@ def get_sealed(
 
 
 def update_value(
-    conn: psycopg.Connection, secret_id: uuid.UUID, version: int, sealed: Sealed,
+    conn: Connection, secret_id: uuid.UUID, version: int, sealed: Sealed,
     description: str | None, set_description: bool,
 ) -> SecretMeta:
     row = conn.execute(
@@ -96,7 +93,7 @@ def update_value(
     return SecretMeta(*row)
 
 
-def update_description(conn: psycopg.Connection, secret_id: uuid.UUID, description: str | None) -> SecretMeta:
+def update_description(conn: Connection, secret_id: uuid.UUID, description: str | None) -> SecretMeta:
     row = conn.execute(
         f"update public.project_secrets set description = %s, updated_at = now() where id = %s returning {_META}",
         (description, secret_id),
@@ -104,7 +101,7 @@ def update_description(conn: psycopg.Connection, secret_id: uuid.UUID, descripti
     return SecretMeta(*row)
 
 
-def delete_secret(conn: psycopg.Connection, project_id: uuid.UUID, secret_id: uuid.UUID) -> str | None:
+def delete_secret(conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID) -> str | None:
     row = conn.execute(
         "delete from public.project_secrets where project_id = %s and id = %s returning name",
         (project_id, secret_id),
@@ -112,61 +109,8 @@ def delete_secret(conn: psycopg.Connection, project_id: uuid.UUID, secret_id: uu
     return row[0] if row else None
 
 
-def recent_reveals(conn: psycopg.Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
-    """Successful reveals by this actor in this project during the last minute."""
-    return conn.execute(
-        "select count(*) from public.secret_audit_events where project_id = %s and actor_id = %s"
-        " and action = 'reveal' and outcome = 'success' and created_at > now() - interval '1 minute'",
-        (project_id, actor_id),
-    ).fetchone()[0]
-
-
-def insert_audit(
-    conn: psycopg.Connection, principal: Principal, request: RequestInfo, *,
-    project_id: uuid.UUID | None, action: str, outcome: str = "success",
-    secret_id: uuid.UUID | None = None, secret_name: str | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> None:
-    conn.execute(
-        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
-        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (project_id, secret_id, secret_name, principal.kind, principal.actor_id, principal.run_id,
-         action, outcome, Jsonb(metadata or {}), request.ip_address, request.user_agent),
-    )
-
-
-_AUDIT_COLUMNS = (
-    "id, project_id, secret_id, secret_name, actor_type, actor_id, run_id, action, outcome,"
-    " metadata, host(ip_address), user_agent, created_at"
-)
-
-
-def query_audit(
-    conn: psycopg.Connection, project_id: uuid.UUID, *, secret_id: uuid.UUID | None,
-    actor: str | None, action: str | None, since: Any, until: Any, before_id: int | None, limit: int,
-) -> list[AuditEvent]:
-    """Newest first, keyset-paginated on id (ids only grow, so pages neither repeat nor skip)."""
-    where = ["project_id = %s"]
-    params: list[Any] = [project_id]
-    for clause, value in (
-        ("secret_id = %s", secret_id), ("actor_id = %s", actor), ("action = %s", action),
-        ("created_at >= %s", since), ("created_at < %s", until), ("id < %s", before_id),
-    ):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    params.append(limit)
-    rows = conn.execute(
-        f"select {_AUDIT_COLUMNS} from public.secret_audit_events where {' and '.join(where)}"
-        " order by id desc limit %s",
-        params,
-    ).fetchall()
-    return [AuditEvent(*r) for r in rows]
-
-
 def resolve_sealed(
-    conn: psycopg.Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    conn: Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     lowered_names: list[str],
 ) -> list[tuple[str, SecretMeta, Sealed]]:
     """In ONE statement: fetch the sealed values, stamp last_used_at (at most once a minute,

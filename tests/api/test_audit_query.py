@@ -6,7 +6,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from tests.api.conftest import secrets_url
 
 EVENT_KEYS = {"id", "project_id", "secret_id", "secret_name", "actor_type", "actor_id", "run_id", "action",

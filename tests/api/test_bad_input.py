@@ -124,7 +124,7 @@ def test_unknown_secret_and_secret_of_another_project(client, make_project, crea
 def test_too_many_secrets_in_a_project(app, container, project, sql):
     from dataclasses import replace
 
-    from shared.secrets.models import RequestInfo
+    from shared.store.models import RequestInfo
     from shared.secrets.service import SecretsService
 
     limited = SecretsService(container.db, container.keys, replace(container.service.limits, max_secrets_per_project=3))

@@ -48,7 +48,7 @@ def test_per_project_limit_holds_under_concurrent_creates(container, project):
     from dataclasses import replace
 
     from shared.errors import Conflict
-    from shared.secrets.models import RequestInfo
+    from shared.store.models import RequestInfo
     from shared.secrets.service import SecretsService
 
     limited = SecretsService(container.db, container.keys, replace(container.service.limits, max_secrets_per_project=4))

@@ -9,8 +9,9 @@ import jwt
 import psycopg
 import pytest
 
-from shared.auth.tokens import Principal, mint_runner_token, mint_service_token
-from shared.secrets.models import RequestInfo
+from shared.auth.principal import Principal
+from shared.auth.tokens import mint_runner_token, mint_service_token
+from shared.store.models import RequestInfo
 from shared.secrets.resolve import resolve_secrets
 from tests.api.conftest import secrets_url
 

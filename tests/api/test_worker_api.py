@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from shared.auth.tokens import Principal
-from shared.secrets.models import RequestInfo
+from shared.auth.principal import Principal
+from shared.store.models import RequestInfo
 from shared.runtime.templating import UnknownSecretError
 from shared.runtime.worker import RunSecrets, resolve_run_secrets
 

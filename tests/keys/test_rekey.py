@@ -8,12 +8,12 @@ import subprocess
 import psycopg
 import pytest
 
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.container import build_container
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey, LocalRootKey
 from shared.keys.keystore import RootKeyMismatch, load_keyring
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.keys.rekey import RekeyError, rekey_root
 from tests.keys.conftest import (
     KMS_REGION, REPO, audit_actions, cli, decrypt_all, local_root, make_world, snapshot,

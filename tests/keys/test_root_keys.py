@@ -84,8 +84,8 @@ def test_kms_decrypts_each_kek_once_per_process_with_its_context(fresh_dsn, jwt_
         lambda params, **_: contexts.append(dict(params["EncryptionContext"])))
     settings = world.settings(jwt_secret, meshhook_kms_key_id=kms.key_arn, aws_region=KMS_REGION)
     container = build_container(settings, root_key=world.root)
-    from shared.auth.tokens import Principal
-    from shared.secrets.models import RequestInfo
+    from shared.auth.principal import Principal
+    from shared.store.models import RequestInfo
 
     owner, req = Principal("user", user_id=world.owner), RequestInfo()
     svc = container.service

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.container import build_container
 from shared.store.database import Database
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.keys.rotate import Policy, rotate_keks
 from tests.keys.conftest import REPO, cli, decrypt_all, deks_per_kek, kek_states
 

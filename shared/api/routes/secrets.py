@@ -1,4 +1,6 @@
-"""The secrets routes (DESIGN §4). Each is also deployed alone as a Lambda (functions/)."""
+"""The secrets routes: create, list, get, update, delete, reveal (docs/api.md).
+
+Each route is also deployed alone as a Lambda (functions/)."""
 
 from __future__ import annotations
 
@@ -7,25 +9,17 @@ import uuid
 from fastapi import APIRouter, Response
 
 from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
-from shared.api.errors import responses
+from shared.api.errors import COMMON, responses
 from shared.api.schemas import (
-    CreateSecret, ProjectEnvelope, ProjectOut, RevealedValue, SecretEnvelope, SecretList,
-    SecretOut, UpdateSecret,
+    CreateSecret, RevealedValue, SecretEnvelope, SecretList,
+    UpdateSecret,
 )
 
-router = APIRouter(prefix="/api/projects/{project_id}", tags=["secrets"])
-_COMMON = (400, 401, 404, 422, 500, 503)
+router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["secrets"])
 
 
-@router.get("", name="get_project", response_model=ProjectEnvelope, responses=responses(*_COMMON))
-def get_project(project_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> ProjectEnvelope:
-    """The project and the caller's role in it."""
-    name, role = service.project_role(principal, project_id)
-    return ProjectEnvelope(project=ProjectOut(id=project_id, name=name, role=role))
-
-
-@router.post("/secrets", name="create_secret", status_code=201, response_model=SecretEnvelope,
-             responses=responses(*_COMMON, 403, 409, 413))
+@router.post("", name="create_secret", status_code=201, response_model=SecretEnvelope,
+             responses=responses(*COMMON, 403, 409, 413))
 def create_secret(
     project_id: uuid.UUID, body: CreateSecret, principal: CurrentPrincipal, service: Service,
     request: Requester, response: Response,
@@ -34,18 +28,18 @@ def create_secret(
     meta = service.create(principal, request, project_id, name=body.name, value=body.value,
                           description=body.description)
     response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=SecretOut.of(meta))
+    return SecretEnvelope(secret=meta)
 
 
-@router.get("/secrets", name="list_secrets", response_model=SecretList,
-            responses=responses(*_COMMON, 403))
+@router.get("", name="list_secrets", response_model=SecretList,
+            responses=responses(*COMMON, 403))
 def list_secrets(project_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> SecretList:
     """List the project's secrets, metadata only, sorted by name."""
-    return SecretList(secrets=[SecretOut.of(m) for m in service.list(principal, project_id)])
+    return SecretList(secrets=service.list(principal, project_id))
 
 
-@router.get("/secrets/{secret_id}", name="get_secret", response_model=SecretEnvelope,
-            responses=responses(*_COMMON, 403))
+@router.get("/{secret_id}", name="get_secret", response_model=SecretEnvelope,
+            responses=responses(*COMMON, 403))
 def get_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
     response: Response,
@@ -53,11 +47,11 @@ def get_secret(
     """One secret's metadata (never its value)."""
     meta = service.get(principal, project_id, secret_id)
     response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=SecretOut.of(meta))
+    return SecretEnvelope(secret=meta)
 
 
-@router.put("/secrets/{secret_id}", name="update_secret", response_model=SecretEnvelope,
-            responses=responses(*_COMMON, 403, 412, 413))
+@router.put("/{secret_id}", name="update_secret", response_model=SecretEnvelope,
+            responses=responses(*COMMON, 403, 412, 413))
 def update_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, principal: CurrentPrincipal,
     service: Service, request: Requester, if_match: IfMatch, response: Response,
@@ -68,11 +62,11 @@ def update_secret(
         set_description="description" in body.model_fields_set, if_match=if_match,
     )
     response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=SecretOut.of(meta))
+    return SecretEnvelope(secret=meta)
 
 
-@router.delete("/secrets/{secret_id}", name="delete_secret", status_code=204,
-               response_class=Response, responses=responses(*_COMMON, 403))
+@router.delete("/{secret_id}", name="delete_secret", status_code=204,
+               response_class=Response, responses=responses(*COMMON, 403))
 def delete_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
     request: Requester,
@@ -82,8 +76,8 @@ def delete_secret(
     return Response(status_code=204)
 
 
-@router.post("/secrets/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
-             responses=responses(*_COMMON, 403, 429))
+@router.post("/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
+             responses=responses(*COMMON, 403, 429))
 def reveal_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
     request: Requester,

@@ -25,10 +25,10 @@ import psycopg
 from pydantic import SecretStr
 from psycopg.conninfo import make_conninfo
 
-from shared.auth.tokens import Principal
+from shared.auth.principal import Principal
 from shared.container import Container, build_container
 from shared.store.migrate import apply_migrations
-from shared.secrets.models import RequestInfo
+from shared.store.models import RequestInfo
 from shared.config import Settings
 
 Row = dict[str, object]

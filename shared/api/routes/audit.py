@@ -1,4 +1,4 @@
-"""Routes for workflow runs and auditors: resolve and the audit query (DESIGN §4, §5)."""
+"""The audit route: a project's audit trail, for its admins."""
 
 from __future__ import annotations
 
@@ -8,23 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shared.api.deps import CurrentPrincipal, Requester, Service
+from shared.api.deps import CurrentPrincipal, Service
 from shared.api.errors import responses
-from shared.api.schemas import AuditEventList, AuditEventOut, ResolvedSecrets, ResolveSecrets
+from shared.api.schemas import AuditEventList
 from shared.secrets.audit import MAX_PAGE, audit_events
-from shared.secrets.resolve import resolve_secrets
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["runtime"])
-
-
-@router.post("/resolve", name="resolve_secrets", response_model=ResolvedSecrets,
-             responses=responses(400, 401, 403, 404, 413, 422, 500, 503))
-def resolve(
-    project_id: uuid.UUID, body: ResolveSecrets, principal: CurrentPrincipal, service: Service,
-    request: Requester,
-) -> ResolvedSecrets:
-    """Values for a workflow run of this project (runner token) or the service role. Audited."""
-    return ResolvedSecrets(secrets=resolve_secrets(service, principal, request, project_id, body.names))
+router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["audit"])
 
 
 @router.get("/audit", name="audit_events", response_model=AuditEventList,
@@ -43,4 +32,4 @@ def audit(
     """The project's audit trail, newest first (admins)."""
     page = audit_events(service, principal, project_id, secret_id=secret_id, actor=actor,
                         action=action, since=since, until=until, limit=limit, cursor=cursor)
-    return AuditEventList(events=[AuditEventOut.of(e) for e in page.events], next_cursor=page.next_cursor)
+    return AuditEventList(events=page.events, next_cursor=page.next_cursor)

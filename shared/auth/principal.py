@@ -1,0 +1,31 @@
+"""Who is calling, once their token is verified: a user, a workflow run or the service role."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Literal["user", "runner", "service"]
+    user_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None  # a runner's project
+    run_id: str | None = None
+
+    @property
+    def actor_id(self) -> str | None:
+        if self.kind == "user":
+            return str(self.user_id)
+        if self.kind == "runner":
+            return self.run_id
+        return None
+
+    def db_claims(self) -> dict[str, str]:
+        """The claims the database policies read (request.jwt.claims)."""
+        if self.kind == "user":
+            return {"role": "authenticated", "sub": str(self.user_id)}
+        if self.kind == "runner":
+            return {"role": "workflow_runner", "project_id": str(self.project_id), "run_id": str(self.run_id)}
+        return {"role": "service_role"}

@@ -1,0 +1,82 @@
+"""Every SQL statement on the audit table: the secrets path's events, the jobs' events,
+the audit query, and the count the reveal limit reads.
+
+The table is insert-only for every role the API uses (see the row-level security
+migration); nothing here updates or deletes a row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from shared.auth.principal import Principal
+from shared.store.models import AuditEvent, RequestInfo
+from shared.store.database import Connection
+
+
+def recent_reveals(conn: Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
+    """Successful reveals by this actor in this project during the last minute."""
+    return conn.execute(
+        "select count(*) from public.secret_audit_events where project_id = %s and actor_id = %s"
+        " and action = 'reveal' and outcome = 'success' and created_at > now() - interval '1 minute'",
+        (project_id, actor_id),
+    ).fetchone()[0]
+
+
+def insert_audit(
+    conn: Connection, principal: Principal, request: RequestInfo, *,
+    project_id: uuid.UUID | None, action: str, outcome: str = "success",
+    secret_id: uuid.UUID | None = None, secret_name: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
+        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (project_id, secret_id, secret_name, principal.kind, principal.actor_id, principal.run_id,
+         action, outcome, Jsonb(metadata or {}), request.ip_address, request.user_agent),
+    )
+
+
+_AUDIT_COLUMNS = (
+    "id, project_id, secret_id, secret_name, actor_type, actor_id, run_id, action, outcome,"
+    " metadata, host(ip_address), user_agent, created_at"
+)
+
+
+def query_audit(
+    conn: Connection, project_id: uuid.UUID, *, secret_id: uuid.UUID | None,
+    actor: str | None, action: str | None, since: Any, until: Any, before_id: int | None, limit: int,
+) -> list[AuditEvent]:
+    """Newest first, keyset-paginated on id (ids only grow, so pages neither repeat nor skip)."""
+    where = ["project_id = %s"]
+    params: list[Any] = [project_id]
+    for clause, value in (
+        ("secret_id = %s", secret_id), ("actor_id = %s", actor), ("action = %s", action),
+        ("created_at >= %s", since), ("created_at < %s", until), ("id < %s", before_id),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    params.append(limit)
+    rows = conn.execute(
+        f"select {_AUDIT_COLUMNS} from public.secret_audit_events where {' and '.join(where)}"
+        " order by id desc limit %s",
+        params,
+    ).fetchall()
+    return [AuditEvent(*r) for r in rows]
+
+
+def insert_system_event(
+    conn: Connection, actor: str, action: str, metadata: dict[str, Any], outcome: str = "success",
+) -> None:
+    """An event of the service's own jobs (KEK rotation, root rekey): actor_type 'system',
+    no project. Metadata holds ids, counts and error class names, never key material."""
+    conn.execute(
+        "insert into public.secret_audit_events (actor_type, actor_id, action, outcome, metadata)"
+        " values ('system', %s, %s, %s, %s)",
+        (actor, action, outcome, Jsonb(metadata)),
+    )
