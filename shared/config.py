@@ -18,6 +18,18 @@ class ConfigError(Exception):
     """One line naming the setting that is wrong. Never contains the setting's value."""
 
 
+def parse_root_key(text: str) -> bytes:
+    """A local root key from its base64 text: exactly 32 bytes, or ValueError (no detail:
+    the message must not echo the key)."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64 of exactly 32 bytes") from None
+    if len(raw) != 32:
+        raise ValueError("must be base64 of exactly 32 bytes")
+    return raw
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
@@ -40,12 +52,7 @@ class Settings(BaseSettings):
     @classmethod
     def _root_key_is_32_bytes(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None:
-            try:
-                raw = base64.b64decode(v.get_secret_value(), validate=True)
-            except (binascii.Error, ValueError):
-                raise ValueError("must be base64 of exactly 32 bytes") from None
-            if len(raw) != 32:
-                raise ValueError("must be base64 of exactly 32 bytes")
+            parse_root_key(v.get_secret_value())
         return v
 
     @model_validator(mode="after")
@@ -61,7 +68,7 @@ class Settings(BaseSettings):
     def root_key_bytes(self) -> bytes | None:
         if self.meshhook_root_key is None:
             return None
-        return base64.b64decode(self.meshhook_root_key.get_secret_value())
+        return parse_root_key(self.meshhook_root_key.get_secret_value())
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -10,12 +10,12 @@ import functools
 from dataclasses import dataclass
 
 from shared.auth.tokens import TokenVerifier
-from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
-from shared.store.database import Database
-from shared.keys.keystore import KeyStore
-from shared.secrets.service import SecretsService
 from shared.config import Settings, get_settings
+from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
+from shared.keys.keystore import KeyStore
 from shared.secrets.limits import Limits
+from shared.secrets.service import SecretsService
+from shared.store.database import Database
 
 
 @dataclass
@@ -34,10 +34,7 @@ def root_key_from(settings: Settings) -> RootKey:
     raw = settings.root_key_bytes()
     if raw is not None:
         return LocalRootKey(raw)
-    import boto3  # only deployments with a KMS root key pay for importing boto3
-
-    client = boto3.client("kms", region_name=settings.aws_region)
-    return KmsRootKey(settings.meshhook_kms_key_id or "", client)
+    return KmsRootKey.connect(settings.meshhook_kms_key_id or "", settings.aws_region or "")
 
 
 def build_container(settings: Settings, *, root_key: RootKey | None = None) -> Container:

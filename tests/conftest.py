@@ -103,8 +103,8 @@ def env(dsn: str, jwt_secret: str, root_key_b64: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def container(env: dict[str, str]):
-    from shared.container import build_container
     from shared.config import Settings
+    from shared.container import build_container
 
     c = build_container(Settings(**{k.lower(): v for k, v in env.items()}))
     yield c

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from shared.crypto import AesGcm, Binding, DecryptionError, Keyring, open_value, rewrap_dek, seal_value
+from shared.crypto import (
+    AesGcm,
+    Binding,
+    DecryptionError,
+    Keyring,
+    open_value,
+    rewrap_dek,
+    seal_value,
+)
 from shared.crypto.aead import new_key
 from shared.crypto.root_keys import LocalRootKey
 

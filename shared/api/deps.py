@@ -16,8 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.auth.principal import Principal
 from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
-from shared.store.models import RequestInfo
 from shared.secrets.service import SecretsService
+from shared.store.models import RequestInfo
 
 _bearer = HTTPBearer(auto_error=False, description="A Supabase access token, runner token or service key.")
 

@@ -8,7 +8,6 @@ The limits published here are the ones the service enforces (shared/secrets/limi
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 

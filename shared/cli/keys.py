@@ -9,20 +9,18 @@ early with work left (rerun to finish).
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import json
 import os
 import sys
 from datetime import timedelta
 from typing import Any, TextIO
 
+from shared.config import ConfigError, Settings, get_settings, parse_root_key
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
-from shared.store.database import Database
 from shared.errors import Unavailable
 from shared.keys.keystore import RootKeyMismatch
-from shared.config import ConfigError, Settings, get_settings
+from shared.store.database import Database
 
 EX_TEMPFAIL = 75
 _KNOWN_FAILURES = (RootKeyMismatch, DecryptionError, Unavailable)
@@ -93,8 +91,8 @@ def _fail(job: str, exc: BaseException) -> int:
 
 def run_rotate_keks(args: argparse.Namespace) -> int:
     from shared.container import root_key_from
-    from shared.keys.status import kek_status
     from shared.keys.rotate import DekIntegrityError, Policy, rotate_keks
+    from shared.keys.status import kek_status
 
     settings = get_settings()
     if args.batch_size < 1:
@@ -141,20 +139,15 @@ def new_root_key(args: argparse.Namespace, settings: Settings) -> RootKey:
         region = settings.aws_region or os.environ.get("AWS_REGION")
         if not region:
             raise ConfigError("AWS_REGION must be set with --new-kms-key-id")
-        import boto3
-
-        return KmsRootKey(args.new_kms_key_id, boto3.client("kms", region_name=region))
+        return KmsRootKey.connect(args.new_kms_key_id, region)
     name = args.new_root_key_env
     raw_b64 = os.environ.get(name)
     if not raw_b64:
         raise ConfigError(f"{name} is not set (or give --new-kms-key-id)")
     try:
-        raw = base64.b64decode(raw_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ConfigError(f"{name}: must be base64 of exactly 32 bytes")
-    return LocalRootKey(raw)
+        return LocalRootKey(parse_root_key(raw_b64))
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def run_rekey_root(args: argparse.Namespace) -> int:

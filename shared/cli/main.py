@@ -33,8 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.api.app import create_app
-    from shared.container import default_container
     from shared.config import get_settings
+    from shared.container import default_container
 
     settings = get_settings()
     app = create_app(static_dir=Path(args.ui), max_body_bytes=settings.max_body_bytes,
@@ -54,7 +54,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from shared.auth.tokens import mint_runner_token, mint_service_token, mint_user_token
+    from shared.auth.tokens import (
+        mint_runner_token,
+        mint_service_token,
+        mint_user_token,
+    )
 
     secret = os.environ.get("SUPABASE_JWT_SECRET")
     dev_state = Path(args.data_dir) / "dev.json"

@@ -58,6 +58,14 @@ class KmsRootKey:
     def __repr__(self) -> str:
         return f"KmsRootKey({self.key_id})"
 
+    @classmethod
+    def connect(cls, key_id: str, region: str) -> KmsRootKey:
+        """The key, with a KMS client of its own. boto3 is imported here, so only
+        deployments with a KMS root key pay for importing it."""
+        import boto3
+
+        return cls(key_id, boto3.client("kms", region_name=region))
+
     @staticmethod
     def _context(kek_id: int) -> dict[str, str]:
         return {"purpose": "meshhook-secrets-kek", "kek_id": str(kek_id)}

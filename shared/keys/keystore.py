@@ -21,6 +21,10 @@ from shared.store.database import Connection, Database
 class RootKeyMismatch(Exception):
     """The configured root key is not the one that wrapped the KEKs in the database."""
 
+    def __init__(self, kek_id: int, wrapped_by: str, configured: str) -> None:
+        super().__init__(f"KEK {kek_id} is wrapped by root key {wrapped_by}, "
+                         f"but the configured root key is {configured}")
+
 
 def load_keyring(
     conn: Connection, root_key: RootKey, known: Keyring | None = None
@@ -31,10 +35,7 @@ def load_keyring(
     active_id = None
     for kek_id, state, wrapped, root_key_id in rows:
         if root_key_id != root_key.key_id:
-            raise RootKeyMismatch(
-                f"KEK {kek_id} is wrapped by root key {root_key_id}, "
-                f"but the configured root key is {root_key.key_id}"
-            )
+            raise RootKeyMismatch(kek_id, root_key_id, root_key.key_id)
         if known is not None and kek_id in known:
             keys[kek_id] = known.get(kek_id)
         else:

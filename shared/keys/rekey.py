@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.crypto.root_keys import RootKey
-from shared.store import keks as sql
-from shared.store.database import Database
-from shared.keys.keystore import RootKeyMismatch
 from shared.keys.journal import audit_failure
+from shared.keys.keystore import RootKeyMismatch
+from shared.store import keks as sql
 from shared.store.audit import insert_system_event
+from shared.store.database import Database
 
 
 class RekeyError(Exception):
@@ -54,10 +54,7 @@ def rekey_root(db: Database, old: RootKey, new: RootKey, *, actor: str = "rekey-
                     report.already.append(kek_id)
                     continue
                 if root_key_id != old.key_id:
-                    raise RootKeyMismatch(
-                        f"KEK {kek_id} is wrapped by root key {root_key_id}, "
-                        f"but the configured root key is {old.key_id}"
-                    )
+                    raise RootKeyMismatch(kek_id, root_key_id, old.key_id)
                 kek = old.unwrap_kek(wrapped, kek_id)
                 rewrapped = new.wrap_kek(kek, kek_id)
                 if not hmac.compare_digest(new.unwrap_kek(rewrapped, kek_id), kek):

@@ -24,10 +24,10 @@ from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, rewrap_dek
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
+from shared.keys.keystore import load_keyring
 from shared.store import keks as sql
 from shared.store.database import Connection, Database
 from shared.store.errors import Deadlock, KekRetired
-from shared.keys.keystore import load_keyring
 
 # The target KEK was retired by a newer run, or two waiting passes collided.
 RETRYABLE = (KekRetired, Deadlock)

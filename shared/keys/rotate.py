@@ -32,12 +32,12 @@ from typing import Any
 
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import RootKey
-from shared.store import keks as sql
-from shared.store.database import Database
+from shared.keys.journal import audit_failure
 from shared.keys.keystore import create_active_kek, load_keyring
 from shared.keys.rewrap import DekIntegrityError, count_under_retired, rewrap_all
-from shared.keys.journal import audit_failure
+from shared.store import keks as sql
 from shared.store.audit import insert_system_event
+from shared.store.database import Database
 
 __all__ = ["DekIntegrityError", "Policy", "RotationReport", "rotate_keks"]
 

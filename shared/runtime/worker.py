@@ -23,11 +23,11 @@ import httpx
 
 from shared.auth.principal import Principal
 from shared.errors import NotFound, ServiceError
-from shared.store.models import RequestInfo
-from shared.runtime.redact import Redactor, RedactingFilter
-from shared.secrets.resolve import resolve_secrets
+from shared.runtime.redact import RedactingFilter, Redactor
 from shared.runtime.templating import UnknownSecretError, find_secret_names, render
+from shared.secrets.resolve import resolve_secrets
 from shared.secrets.service import SecretsService
+from shared.store.models import RequestInfo
 
 
 class RunSecrets:

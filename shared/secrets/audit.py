@@ -11,11 +11,11 @@ import binascii
 import uuid
 from datetime import datetime
 
-from shared.store import audit
 from shared.auth.principal import Principal
 from shared.errors import BadRequest, ValidationFailed
-from shared.store.models import AuditPage
 from shared.secrets.service import SecretsService
+from shared.store import audit
+from shared.store.models import AuditPage
 
 MAX_PAGE = 200
 

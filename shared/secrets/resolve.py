@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 
-from shared.store import secrets as repo
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.store.models import RequestInfo
-from shared.secrets.service import SecretsService
 from shared.secrets.limits import check_name
+from shared.secrets.service import SecretsService
+from shared.store import secrets as repo
+from shared.store.models import RequestInfo
 
 
 def resolve_secrets(

@@ -14,20 +14,32 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from shared.store import audit
-from shared.store import secrets as repo
 from shared.auth.principal import Principal
 from shared.crypto.aead import DecryptionError
 from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
 from shared.crypto.keyring import Keyring
-from shared.store.database import Connection, Database
-from shared.store.errors import DuplicateKey, KekRetired
 from shared.errors import (
-    Conflict, Forbidden, NotFound, PreconditionFailed, RateLimited, ServiceError, ValidationFailed,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
 )
 from shared.keys.keystore import KeyStore
+from shared.secrets.limits import (
+    Limits,
+    check_description,
+    check_name,
+    check_room,
+    check_value,
+)
+from shared.store import audit
+from shared.store import secrets as repo
+from shared.store.database import Connection, Database
+from shared.store.errors import DuplicateKey, KekRetired
 from shared.store.models import RequestInfo, SecretMeta
-from shared.secrets.limits import Limits, check_description, check_name, check_room, check_value
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")

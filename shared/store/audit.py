@@ -13,8 +13,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from shared.auth.principal import Principal
-from shared.store.models import AuditEvent, RequestInfo
 from shared.store.database import Connection
+from shared.store.models import AuditEvent, RequestInfo
 
 
 def recent_reveals(conn: Connection, project_id: uuid.UUID, actor_id: str | None) -> int:

@@ -8,8 +8,8 @@ nothing left to do. Each migration and its ledger row commit together or not at 
 from __future__ import annotations
 
 import re
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import psycopg

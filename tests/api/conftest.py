@@ -43,8 +43,8 @@ def load_event(name: str, *, project_id, token: str, secret_id=None, body=None, 
 @pytest.fixture
 def lambda_env(env, monkeypatch):
     """Environment as a deployed function sees it, with the process-wide caches reset."""
-    from shared.container import default_container
     from shared.config import get_settings
+    from shared.container import default_container
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)

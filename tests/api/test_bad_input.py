@@ -124,8 +124,8 @@ def test_unknown_secret_and_secret_of_another_project(client, make_project, crea
 def test_too_many_secrets_in_a_project(app, container, project, sql):
     from dataclasses import replace
 
-    from shared.store.models import RequestInfo
     from shared.secrets.service import SecretsService
+    from shared.store.models import RequestInfo
 
     limited = SecretsService(container.db, container.keys, replace(container.service.limits, max_secrets_per_project=3))
     owner = project.principal("owner")

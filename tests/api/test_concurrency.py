@@ -48,8 +48,8 @@ def test_per_project_limit_holds_under_concurrent_creates(container, project):
     from dataclasses import replace
 
     from shared.errors import Conflict
-    from shared.store.models import RequestInfo
     from shared.secrets.service import SecretsService
+    from shared.store.models import RequestInfo
 
     limited = SecretsService(container.db, container.keys, replace(container.service.limits, max_secrets_per_project=4))
     owner = project.principal("owner")

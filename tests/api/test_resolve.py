@@ -11,8 +11,8 @@ import pytest
 
 from shared.auth.principal import Principal
 from shared.auth.tokens import mint_runner_token, mint_service_token
-from shared.store.models import RequestInfo
 from shared.secrets.resolve import resolve_secrets
+from shared.store.models import RequestInfo
 from tests.api.conftest import secrets_url
 
 

@@ -7,9 +7,9 @@ import logging
 import pytest
 
 from shared.auth.principal import Principal
-from shared.store.models import RequestInfo
 from shared.runtime.templating import UnknownSecretError
 from shared.runtime.worker import RunSecrets, resolve_run_secrets
+from shared.store.models import RequestInfo
 
 STEPS = [
     {"headers": {"Authorization": "Bearer {{secrets.apiToken}}"}, "url": "https://x.test/{{ input.id }}"},

@@ -15,12 +15,12 @@ import psycopg
 import pytest
 
 from shared.cli.bench.rewrap import create_project, seed_secrets
+from shared.config import Settings
 from shared.crypto.aead import new_key
 from shared.crypto.envelope import Binding, Sealed, open_value
 from shared.crypto.root_keys import LocalRootKey, RootKey
-from shared.store.database import Database
 from shared.keys.keystore import KeyStore, create_active_kek, load_keyring
-from shared.config import Settings
+from shared.store.database import Database
 
 REPO = Path(__file__).resolve().parents[2]
 KMS_REGION = "eu-west-1"

@@ -13,10 +13,17 @@ from shared.container import build_container
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey, LocalRootKey
 from shared.keys.keystore import RootKeyMismatch, load_keyring
-from shared.store.models import RequestInfo
 from shared.keys.rekey import RekeyError, rekey_root
+from shared.store.models import RequestInfo
 from tests.keys.conftest import (
-    KMS_REGION, REPO, audit_actions, cli, decrypt_all, local_root, make_world, snapshot,
+    KMS_REGION,
+    REPO,
+    audit_actions,
+    cli,
+    decrypt_all,
+    local_root,
+    make_world,
+    snapshot,
 )
 
 

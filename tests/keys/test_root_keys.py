@@ -14,10 +14,17 @@ from shared.auth.tokens import mint_user_token
 from shared.container import build_container, root_key_from
 from shared.crypto.aead import DecryptionError
 from shared.crypto.root_keys import KmsRootKey
-from shared.store.database import Database
 from shared.keys.keystore import RootKeyMismatch
 from shared.keys.rotate import Policy, rotate_keks
-from tests.keys.conftest import KMS_REGION, audit_actions, decrypt_all, kek_states, make_world, snapshot
+from shared.store.database import Database
+from tests.keys.conftest import (
+    KMS_REGION,
+    audit_actions,
+    decrypt_all,
+    kek_states,
+    make_world,
+    snapshot,
+)
 
 NOW = Policy(force=True, settle=timedelta(0))
 WRAP_CONTEXT = {"purpose": "meshhook-secrets-kek"}

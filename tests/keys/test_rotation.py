@@ -13,7 +13,14 @@ from shared.crypto.root_keys import LocalRootKey
 from shared.keys.keystore import RootKeyMismatch
 from shared.keys.rewrap import DekIntegrityError
 from shared.keys.rotate import Policy, rotate_keks
-from tests.keys.conftest import audit_actions, decrypt_all, deks_per_kek, kek_states, local_root, snapshot
+from tests.keys.conftest import (
+    audit_actions,
+    decrypt_all,
+    deks_per_kek,
+    kek_states,
+    local_root,
+    snapshot,
+)
 
 FORCE_NOW = Policy(force=True, settle=timedelta(0))
 
@@ -141,8 +148,8 @@ def test_wrong_local_root_key_fails_loudly_and_changes_nothing(world):
 
 
 def test_status_reports_keks_deks_and_due(world):
-    from shared.keys.status import kek_status
     from shared.cli.keys import _print_status
+    from shared.keys.status import kek_status
 
     world.seed(30)
     world.new_kek(backdate_days=120)

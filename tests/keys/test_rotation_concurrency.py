@@ -13,9 +13,9 @@ import pytest
 
 from shared.auth.principal import Principal
 from shared.container import build_container
+from shared.keys.rotate import Policy, rotate_keks
 from shared.store.database import Database
 from shared.store.models import RequestInfo
-from shared.keys.rotate import Policy, rotate_keks
 from tests.keys.conftest import REPO, cli, decrypt_all, deks_per_kek, kek_states
 
 

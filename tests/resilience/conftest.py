@@ -158,8 +158,8 @@ def add_project(dsn: str, jwt_secret: str) -> tuple[uuid.UUID, dict[str, str]]:
 @pytest.fixture(scope="module")
 def service(pg_server: PgServer) -> Iterator[Service]:
     from shared.api.app import create_app
-    from shared.container import build_container
     from shared.config import Settings
+    from shared.container import build_container
 
     dsn = pg_server.create_database("resilience")
     jwt_secret = "test-jwt-secret-" + secrets.token_hex(16)

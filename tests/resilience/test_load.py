@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from shared.auth.tokens import mint_runner_token
-from tools.loadtest import run_load
 from tests.devserver import start_dev_server
+from tools.loadtest import run_load
 
 SECONDS = float(os.environ.get("MESHHOOK_LOAD_SECONDS", "15"))
 CLIENTS = int(os.environ.get("MESHHOOK_LOAD_CLIENTS", "64"))

@@ -11,7 +11,10 @@ from fastapi import APIRouter, Response
 from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
 from shared.api.errors import COMMON, responses
 from shared.api.schemas import (
-    CreateSecret, RevealedValue, SecretEnvelope, SecretList,
+    CreateSecret,
+    RevealedValue,
+    SecretEnvelope,
+    SecretList,
     UpdateSecret,
 )
 

@@ -19,9 +19,9 @@ from shared.crypto.aead import new_key
 from shared.crypto.envelope import Binding, seal_value
 from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import LocalRootKey
-from shared.store.database import Database
 from shared.keys.keystore import KeyStore
 from shared.keys.rotate import Policy, rotate_keks
+from shared.store.database import Database
 
 
 def create_project(conn: psycopg.Connection, name: str = "bench") -> uuid.UUID:

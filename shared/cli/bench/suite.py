@@ -22,14 +22,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
-from pydantic import SecretStr
 from psycopg.conninfo import make_conninfo
+from pydantic import SecretStr
 
 from shared.auth.principal import Principal
+from shared.config import Settings
 from shared.container import Container, build_container
 from shared.store.migrate import apply_migrations
 from shared.store.models import RequestInfo
-from shared.config import Settings
 
 Row = dict[str, object]
 

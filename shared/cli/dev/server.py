@@ -62,8 +62,8 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
 
     from shared.api.app import create_app
     from shared.auth.tokens import mint_runner_token, mint_user_token
-    from shared.container import build_container
     from shared.config import load_settings
+    from shared.container import build_container
 
     # A plain SIGTERM would skip the exit handlers that stop the embedded Postgres.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
