@@ -19,6 +19,7 @@ import httpx
 import psycopg
 
 from shared.auth.tokens import mint_runner_token, mint_user_token
+from shared.cli.bench.stats import percentile
 from shared.config import Settings
 
 
@@ -101,7 +102,6 @@ def _load(base: str, clients: int, seconds: float, make_request) -> dict:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    from shared.cli.bench.suite import percentile
 
     return {"p50": percentile(latencies, 50) * 1e3, "p99": percentile(latencies, 99) * 1e3,
             "rps": len(latencies) / elapsed, "errors": errors, "n": len(latencies)}

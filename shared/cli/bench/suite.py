@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,23 +25,13 @@ from psycopg.conninfo import make_conninfo
 from pydantic import SecretStr
 
 from shared.auth.principal import Principal
+from shared.cli.bench.stats import best_of
 from shared.config import Settings
 from shared.container import Container, build_container
 from shared.store.migrate import apply_migrations
 from shared.store.models import RequestInfo
 
 Row = dict[str, object]
-
-
-def best_of(fn: Callable[[], object], repeat: int, rounds: int = 5) -> float:
-    """Seconds per call: the best of several rounds (noise on a shared machine only adds)."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            fn()
-        best = min(best, (time.perf_counter() - start) / repeat)
-    return best
 
 
 def fresh_database(base_dsn: str) -> str:
@@ -227,11 +216,3 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.json_path:
         Path(args.json_path).write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
     return 0
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
-
-
-
