@@ -27,6 +27,30 @@ from shared.store.migrate import apply_migrations
 
 TEMPLATE_DB = "meshhook_template"
 
+# Markers by place, so a new test in these folders is marked without anyone remembering:
+# `scripts/test -m "not slow and not browser and not load"` is the quick local subset;
+# CI runs everything.
+_MARKS_BY_PATH = {
+    "browser/": "browser",
+    "resilience/test_load.py": "load",
+    "resilience/test_chaos.py": "load",
+    "resilience/": "slow",
+    "deploy/": "slow",
+    "kms/": "slow",
+    "keys/test_crash_safety.py": "slow",
+    "keys/test_rotation_concurrency.py": "slow",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).parent
+    for item in items:
+        where = item.path.relative_to(tests_dir).as_posix()
+        for prefix, mark in _MARKS_BY_PATH.items():
+            if where.startswith(prefix):
+                item.add_marker(mark)
+                break
+
 
 @dataclass
 class TestDatabase:

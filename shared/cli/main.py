@@ -1,4 +1,4 @@
-"""The `meshhook-secrets` command (DESIGN §6)."""
+"""The `meshhook-secrets` command: dev, serve, migrate, token, rotate-keks, rekey-root, bench."""
 
 from __future__ import annotations
 

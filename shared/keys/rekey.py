@@ -1,4 +1,4 @@
-"""Root rekey (DESIGN §2, Vault's "rekey"): re-wrap every live KEK under a new root key.
+"""Root rekey (Vault's "rekey"; docs/architecture.md#keys): re-wrap every live KEK under a new root key.
 
 One transaction, under the EXCLUSIVE lock on the KEK table that KEK rotation and the
 first-start bootstrap take, so no KEK can be created under the old root key meanwhile.

@@ -1,4 +1,4 @@
-"""KEK rotation (DESIGN §2): make a new KEK active, re-wrap every DEK still under an older
+"""KEK rotation (docs/architecture.md#a-rotation-end-to-end): make a new KEK active, re-wrap every DEK still under an older
 KEK, then destroy the retired KEKs nothing references any more.
 
 Three steps, each a series of short transactions, with no state outside the database: the

@@ -9,7 +9,7 @@ Secrets are rendered first: a value is substituted once and never scanned again,
 value that happens to contain `{{secrets.OTHER}}` is not expanded.
 
 An unknown name is an error naming every unknown name, never an empty string or a silent
-literal (DESIGN §5). So is a placeholder that starts like one (`{{ secrets.`) but is not a
+literal (docs/integration.md). So is a placeholder that starts like one (`{{ secrets.`) but is not a
 valid one, for example `{{ secrets.my-key }}`: left alone it would reach the remote
 service verbatim. Errors name secrets, never values.
 """

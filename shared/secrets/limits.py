@@ -1,4 +1,4 @@
-"""The limits of DESIGN §4, checked before anything is stored.
+"""The limits on what may be stored (docs/api.md), checked before anything is.
 
 The service calls these (not the HTTP layer), so the Python API for workers and the
 HTTP API refuse the same inputs with the same errors.

@@ -1,4 +1,4 @@
-"""Rendering `{{secrets.NAME}}` placeholders in a step's config (DESIGN §5)."""
+"""Rendering `{{secrets.NAME}}` placeholders in a step's config (docs/integration.md)."""
 
 from __future__ import annotations
 
