@@ -43,9 +43,15 @@ class Dev:
 
 
 @pytest.fixture(scope="session")
-def dev(tmp_path_factory) -> Iterator[Dev]:
+def js_client() -> Path:
+    """The built JS client; a test that needs it fails (never skips) without it."""
     if not CLIENT_DIST.is_file():
         pytest.fail("the JS client is not built: scripts/test builds it (or: cd clients/js && npm ci && npm run build)")
+    return CLIENT_DIST
+
+
+@pytest.fixture(scope="session")
+def dev(js_client, tmp_path_factory) -> Iterator[Dev]:
     server = start_dev_server(tmp_path_factory.mktemp("clients") / ".meshhook")
     try:
         exported = dict(part.split("=", 1) for part in server.export_line.split()[1:])
