@@ -1,26 +1,17 @@
 """Mask a workflow run's secret values in text, structures and log records.
 
-A `Redactor` is built once per run from the run's resolved values. It masks every
-occurrence of every value, also inside a longer string, and in the forms a value commonly
-travels in: JSON string escaping (`json.dumps(v)[1:-1]`, with and without `ensure_ascii`,
-`\\/` for `/`, upper-case `\\uXXXX`, escaped twice for JSON inside a JSON string); URL
-encoding (`quote` and `quote_plus`, safe "" and "/", and JavaScript's encodeURIComponent,
-upper- and lower-case hex); base64, standard and URL-safe, padded or not, also where the
-value starts anywhere inside a longer blob (for each of the 3 byte alignments, the
-characters that encode only the value's bytes), and that base64 URL-encoded or
-JSON-escaped. Where matches overlap, the union of their spans is masked, so masking one
-value can't expose part of another. In base64 the one or two characters at each end of a
-value's run, which also encode a neighbouring byte, stay visible: less than a byte.
+A `Redactor` is built once per run from the run's resolved values. What it masks, and
+where it masks less than GitHub Actions' secret masker on purpose, is written once, in
+docs/integration.md, "Masking rules"; tests/vectors/redaction.json holds the examples
+that this module and the JS client's redactor (clients/js) both pass.
 
-Short values: a value shorter than `min_length` characters (default 4) is masked only
-where it stands as a whole token, not next to a letter, digit or underscore, in its raw,
-JSON and URL forms; its base64 forms are not masked. Masking "ab" inside every word
-would wreck the logs and give the value away ("[REDACTED]out"), and 2-4 characters of
-base64 occur by chance in any blob. So a short value can still show inside a longer word
-or in base64; a secret that short protects nothing anyway. Empty values are ignored.
-
-Not masked: other encodings (hex, UTF-16, compressed or encrypted data), a value split
-across lines (MIME-wrapped base64) or log records, and the repr of arbitrary objects.
+In short: every occurrence of every value, also inside a longer string, and the forms a
+value travels in: JSON escaping, URL encoding, base64 (standard and URL-safe, any
+alignment, padded or not), XML/HTML entities, `'` doubled, `"` escaped as `\\"`; a value
+with surrounding whitespace also trimmed, a multi-line value also line by line, a value
+in double quotes also without them. Overlapping matches mask the union of their spans.
+Values shorter than `min_length` (default 4) are masked only as whole tokens, never in
+base64. Empty values are ignored.
 
 Speed: most log lines hold no secret, so a text first gets one test "is any of these
 substrings here?", one short substring (an "anchor") standing for many forms. CPython's
@@ -43,6 +34,8 @@ _ANCHOR_RUN = re.compile(r"[A-Za-z0-9._-]+")  # characters that no transport esc
 _ANCHOR_MIN, _ANCHOR_MAX = 6, 32
 _PERCENT_HEX = re.compile(r"%[0-9A-F]{2}")
 _JSON_U_HEX = re.compile(r"\\u([0-9a-f]{4})")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_WHITESPACE = " \t\n\r\f\v"  # what counts as surrounding whitespace, in Python and JS alike
 
 
 class Redactor:
@@ -60,9 +53,9 @@ class Redactor:
                 unique.add(value)
         self._mask, self._count, self._groups = mask, len(unique), []
         anchors: list[str] = []
-        for value in sorted(unique):
+        for value in sorted(_with_parts(unique, min_length)):
             short = len(value) < min_length
-            forms = _transports(value)
+            forms = {form for escaped in _escapes(value) for form in _transports(escaped)}
             for encoded in () if short else _base64_forms(value):
                 forms |= _transports(encoded)
             forms.discard("")
@@ -255,6 +248,32 @@ def _group_by_anchor(forms: set[str]) -> dict[str, list[tuple[str, int]]]:
             by_anchor[anchor] = []
         by_anchor[anchor].append((form, form.find(anchor)))
     return by_anchor
+
+
+def _with_parts(values: set[str], min_length: int) -> set[str]:
+    """The values, and the parts GitHub's masker also masks: each trimmed, each line (also
+    trimmed), and the inside of a value wrapped in double quotes. A part shorter than
+    `min_length` is dropped: masking a lone "}" line or a space everywhere protects nothing."""
+    parts = set(values)
+    for value in values:
+        for piece in (value, *_LINE_BREAK.split(value)):
+            trimmed = piece.strip(_WHITESPACE)
+            parts |= {piece, trimmed}
+            if len(trimmed) > 2 and trimmed[0] == trimmed[-1] == '"':
+                parts.add(trimmed[1:-1])
+    return values | {part for part in parts if len(part) >= min_length}
+
+
+def _escapes(text: str) -> set[str]:
+    """The text as is, with XML/HTML entities (`"` and `'` each kept or escaped, in every
+    spelling), with `'` doubled (expression and SQL strings), with `"` escaped as `\\"`."""
+    forms = {text, text.replace("'", "''"), text.replace('"', '\\"')}
+    if any(c in text for c in "&<>\"'"):
+        base = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for quot in ('"', "&quot;"):
+            for apos in ("'", "&#39;", "&apos;", "&#x27;"):
+                forms.add(base.replace('"', quot).replace("'", apos))
+    return forms
 
 
 def _transports(text: str) -> set[str]:

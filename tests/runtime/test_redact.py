@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import sys
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -19,6 +20,8 @@ TOKEN = "fake-token-0001"
 # Characters every transport escapes differently: JSON, URL (+ and space), non-ASCII.
 TRICKY = 'fake "pass"/0002 +&=?\\ é€😀'
 MASK = "[REDACTED]"
+# The masking rules by example, shared with the JS client's redactor (clients/js).
+VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "redaction.json").read_text("utf-8"))
 
 
 @pytest.fixture(params=["rust", "re"])
@@ -27,6 +30,19 @@ def engine(request, monkeypatch):
     if request.param == "re":
         monkeypatch.setattr(redact_module, "_rust_matcher", lambda literals: None)
     return request.param
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_the_shared_redaction_vectors(engine, vector):
+    assert Redactor(vector["values"]).redact_text(vector["input"]) == vector["expected"], vector["note"]
+
+
+def test_the_vectors_cover_every_form_with_unique_names():
+    names = [v["name"] for v in VECTORS]
+    assert len(names) == len(set(names)) >= 60
+    for prefix in ("raw-", "json-", "url-", "base64-std-", "base64-url-", "whitespace-", "multiline-",
+                   "xml-", "html-", "quote-doubling", "double-quoted-", "command-line-", "short-", "overlap-"):
+        assert any(name.startswith(prefix) for name in names), prefix
 
 
 @pytest.mark.parametrize("text", [
