@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.clients.conftest import VALUE, json_answer, other_project, run_node, ROOT
+from tests.clients.conftest import ROOT, VALUE, json_answer, other_project, run_node
 
 SCRIPT = ROOT / "tests" / "clients" / "resolve.mjs"
 
