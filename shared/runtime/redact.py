@@ -5,13 +5,7 @@ where it masks less than GitHub Actions' secret masker on purpose, is written on
 docs/integration.md, "Masking rules"; tests/vectors/redaction.json holds the examples
 that this module and the JS client's redactor (clients/js) both pass.
 
-In short: every occurrence of every value, also inside a longer string, and the forms a
-value travels in: JSON escaping, URL encoding, base64 (standard and URL-safe, any
-alignment, padded or not), XML/HTML entities, `'` doubled, `"` escaped as `\\"`; a value
-with surrounding whitespace also trimmed, a multi-line value also line by line, a value
-in double quotes also without them. Overlapping matches mask the union of their spans.
-Values shorter than `min_length` (default 4) are masked only as whole tokens, never in
-base64. Empty values are ignored.
+The forms themselves are made in shared/runtime/masking_forms.py.
 
 Speed: most log lines hold no secret, so a text first gets one test "is any of these
 substrings here?", one short substring (an "anchor") standing for many forms. CPython's
@@ -21,21 +15,16 @@ itself; the regex crate in pydantic-core (a dependency already) about 0.3 us.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import re
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+
+from shared.runtime.masking_forms import base64_forms, escapes, transports, with_parts
 
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9._-]+")  # characters that no transport escapes
 _ANCHOR_MIN, _ANCHOR_MAX = 6, 32
-_PERCENT_HEX = re.compile(r"%[0-9A-F]{2}")
-_JSON_U_HEX = re.compile(r"\\u([0-9a-f]{4})")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_WHITESPACE = " \t\n\r\f\v"  # what counts as surrounding whitespace, in Python and JS alike
 
 
 class Redactor:
@@ -53,11 +42,11 @@ class Redactor:
                 unique.add(value)
         self._mask, self._count, self._groups = mask, len(unique), []
         anchors: list[str] = []
-        for value in sorted(_with_parts(unique, min_length)):
+        for value in sorted(with_parts(unique, min_length)):
             short = len(value) < min_length
-            forms = {form for escaped in _escapes(value) for form in _transports(escaped)}
-            for encoded in () if short else _base64_forms(value):
-                forms |= _transports(encoded)
+            forms = {form for escaped in escapes(value) for form in transports(escaped)}
+            for encoded in () if short else base64_forms(value):
+                forms |= transports(encoded)
             forms.discard("")
             by_anchor = _group_by_anchor(forms)
             self._groups.append((_matcher(by_anchor)[0], tuple(by_anchor.items()), short))
@@ -248,56 +237,6 @@ def _group_by_anchor(forms: set[str]) -> dict[str, list[tuple[str, int]]]:
             by_anchor[anchor] = []
         by_anchor[anchor].append((form, form.find(anchor)))
     return by_anchor
-
-
-def _with_parts(values: set[str], min_length: int) -> set[str]:
-    """The values, and the parts GitHub's masker also masks: each trimmed, each line (also
-    trimmed), and the inside of a value wrapped in double quotes. A part shorter than
-    `min_length` is dropped: masking a lone "}" line or a space everywhere protects nothing."""
-    parts = set(values)
-    for value in values:
-        for piece in (value, *_LINE_BREAK.split(value)):
-            trimmed = piece.strip(_WHITESPACE)
-            parts |= {piece, trimmed}
-            if len(trimmed) > 2 and trimmed[0] == trimmed[-1] == '"':
-                parts.add(trimmed[1:-1])
-    return values | {part for part in parts if len(part) >= min_length}
-
-
-def _escapes(text: str) -> set[str]:
-    """The text as is, with XML/HTML entities (`"` and `'` each kept or escaped, in every
-    spelling), with `'` doubled (expression and SQL strings), with `"` escaped as `\\"`."""
-    forms = {text, text.replace("'", "''"), text.replace('"', '\\"')}
-    if any(c in text for c in "&<>\"'"):
-        base = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        for quot in ('"', "&quot;"):
-            for apos in ("'", "&#39;", "&apos;", "&#x27;"):
-                forms.add(base.replace('"', quot).replace("'", apos))
-    return forms
-
-
-def _transports(text: str) -> set[str]:
-    """The text as is, JSON-escaped and URL-encoded."""
-    forms = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
-    forms |= {f.replace("/", "\\/") for f in forms}
-    forms |= {_JSON_U_HEX.sub(lambda m: "\\u" + m[1].upper(), f) for f in forms}
-    forms |= {json.dumps(f, ensure_ascii=a)[1:-1] for f in forms for a in (True, False)}
-    for safe in ("", "/", "!'()*"):  # Python's quote(), a path, JS encodeURIComponent
-        for form in (quote(text, safe=safe), quote_plus(text, safe=safe)):
-            forms |= {form, _PERCENT_HEX.sub(lambda m: m[0].lower(), form)}
-    return forms | {text}
-
-
-def _base64_forms(value: str) -> set[str]:
-    data, forms = value.encode("utf-8"), set()
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        whole = encode(data).decode("ascii")
-        forms |= {whole, whole.rstrip("=")}
-        for k in range(3):  # the value starting k bytes into a 3-byte group
-            encoded = encode(b"\0" * k + data).decode("ascii")
-            # Character i carries bits 6i..6i+5; keep those carrying only the value's bits.
-            forms.add(encoded[(8 * k + 5) // 6:(8 * k + 8 * len(data)) // 6])
-    return forms
 
 
 def _encodes(text: str) -> bool:
