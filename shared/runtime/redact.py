@@ -3,9 +3,8 @@
 A `Redactor` is built once per run from the run's resolved values. What it masks, and
 where it masks less than GitHub Actions' secret masker on purpose, is written once, in
 docs/integration.md, "Masking rules"; tests/vectors/redaction.json holds the examples
-that this module and the JS client's redactor (clients/js) both pass.
-
-The forms themselves are made in shared/runtime/masking_forms.py.
+that this module and the JS client's redactor (clients/js) both pass. The forms
+themselves are made in shared/runtime/masking_forms.py.
 
 Speed: most log lines hold no secret, so a text first gets one test "is any of these
 substrings here?", one short substring (an "anchor") standing for many forms. CPython's
