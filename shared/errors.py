@@ -1,73 +1,84 @@
 """The service's errors, one family, free of HTTP and of secret material.
 
 Below the routes code raises these; the API layer maps each to its status and code once
-(shared/api/errors.py). Messages are written for humans and never include a value.
+(shared/api/errors.py), and the OpenAPI document and docs/api.md describe each from the
+same class. Messages are written for humans and never include a value.
 """
 
 from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """The base, and the 500 itself: its message never leaves the service."""
+    """An unexpected failure: the base of the family, and the 500 itself. Its message never
+    leaves the service: the response carries no detail, ever."""
 
     code = "internal"
     status = 500
     default_message = "internal error"
-    meaning = "an unexpected failure; the response carries no detail, ever"
+
+    def __init_subclass__(cls, *, code: str | None = None, status: int | None = None,
+                          message: str | None = None) -> None:
+        """A kind of error declares its code, status and default message in its class line,
+        and what it means in its docstring; a subclass without them inherits its parent's."""
+        super().__init_subclass__()
+        cls.code = code or cls.code
+        cls.status = status or cls.status
+        cls.default_message = message or cls.default_message
+
+    @classmethod
+    def meaning(cls) -> str:
+        """The docstring as one line, for the OpenAPI document and docs/api.md."""
+        return " ".join((cls.__doc__ or "").split())
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
 
 
-class BadRequest(ServiceError):
-    code, status, default_message = "bad_request", 400, "bad request"
-    meaning = "the request is malformed (not JSON, a bad header or cursor)"
+class BadRequest(ServiceError, code="bad_request", status=400, message="bad request"):
+    """The request is malformed: not JSON, or a header, cursor or parameter this API
+    cannot read."""
 
 
-class Unauthorized(ServiceError):
-    code, status, default_message = "unauthorized", 401, "a valid access token is required"
-    meaning = "no valid bearer token: missing, forged, expired or of the wrong kind"
+class Unauthorized(ServiceError, code="unauthorized", status=401, message="a valid access token is required"):
+    """No valid bearer token: missing, forged, expired or of the wrong kind. Every cause
+    gets the same answer, so a prober learns nothing about which check failed."""
 
 
-class Forbidden(ServiceError):
-    code, status, default_message = "forbidden", 403, "your role does not allow this"
-    meaning = "a member of the project whose role does not allow this"
+class Forbidden(ServiceError, code="forbidden", status=403, message="your role does not allow this"):
+    """The caller belongs to the project and their role does not allow this."""
 
 
-class NotFound(ServiceError):
-    code, status, default_message = "not_found", 404, "not found"
-    meaning = "no such project or secret, or a project you do not belong to"
+class NotFound(ServiceError, code="not_found", status=404, message="not found"):
+    """No such project or secret, or a project the caller does not belong to: the two are
+    never told apart (no membership oracle)."""
 
 
-class Conflict(ServiceError):
-    code, status, default_message = "conflict", 409, "conflict"
-    meaning = "the name exists in the project, or the project is full"
+class Conflict(ServiceError, code="conflict", status=409, message="conflict"):
+    """The name exists in the project, or the project is full."""
 
 
-class PreconditionFailed(ServiceError):
-    code, status, default_message = "precondition_failed", 412, "the secret has changed"
-    meaning = "If-Match names a version that is no longer current"
+class PreconditionFailed(ServiceError, code="precondition_failed", status=412, message="the secret has changed"):
+    """If-Match names a version that is no longer current: someone else wrote first."""
 
 
-class PayloadTooLarge(ServiceError):
-    code, status, default_message = "payload_too_large", 413, "request body too large"
-    meaning = "the body or the value exceeds its limit"
+class PayloadTooLarge(ServiceError, code="payload_too_large", status=413, message="request body too large"):
+    """The body or the value exceeds its limit; the limit is named, the content never
+    echoed."""
 
 
-class ValidationFailed(ServiceError):
-    code, status, default_message = "validation_error", 422, "invalid request"
-    meaning = "a field breaks a rule; the message says which, never the value"
+class ValidationFailed(ServiceError, code="validation_error", status=422, message="invalid request"):
+    """A field breaks a rule; the message says which rule, never the value."""
 
 
-class RateLimited(ServiceError):
-    code, status, default_message = "rate_limited", 429, "too many requests"
-    meaning = "too many reveals; retry after the window"
+class RateLimited(ServiceError, code="rate_limited", status=429, message="too many requests"):
+    """Too many reveals in the window; retry after it."""
 
 
-class Unavailable(ServiceError):
-    code, status, default_message = "unavailable", 503, "the database is unavailable; retry shortly"
-    meaning = "the database (or the root key) cannot be reached; retry shortly"
+class Unavailable(ServiceError, code="unavailable", status=503,
+                  message="the database is unavailable; retry shortly"):
+    """The database (or the root key) cannot be reached; the same request may succeed
+    shortly."""
 
 
 # The one table of error codes: the API's handlers, the OpenAPI document and docs/api.md

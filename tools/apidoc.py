@@ -87,7 +87,7 @@ def render(spec: dict[str, Any]) -> str:
 def error_table() -> str:
     from shared.errors import ERRORS
 
-    rows = [f"| {e.status} | `{e.code}` | {e.meaning} |" for e in sorted(ERRORS, key=lambda e: e.status)]
+    rows = [f"| {e.status} | `{e.code}` | {e.meaning()} |" for e in sorted(ERRORS, key=lambda e: e.status)]
     return "\n".join(["## Errors", "", "| status | error | meaning |", "| --- | --- | --- |", *rows, ""])
 
 

@@ -28,7 +28,7 @@ def responses(*statuses: int) -> dict[int | str, dict]:
     out: dict[int | str, dict] = {}
     for status in statuses:
         error = error_for_status(status)
-        out[status] = {"model": ErrorOut, "description": f"`{error.code}`: {error.meaning}"}
+        out[status] = {"model": ErrorOut, "description": f"`{error.code}`: {error.meaning()}"}
     return out
 
 
