@@ -1,5 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 // Node's global, typed here so the project needs no @types/node.
 declare const process: { env: Record<string, string | undefined> };
@@ -11,5 +11,10 @@ export default defineConfig({
 		proxy: {
 			'/api': process.env.MESHHOOK_SECRETS_API ?? 'http://127.0.0.1:8787'
 		}
+	},
+	test: {
+		// Unit tests of the plain TypeScript modules (api client, validation, helpers).
+		include: ['src/**/*.test.ts'],
+		environment: 'node'
 	}
 });
