@@ -59,3 +59,60 @@ describe('sign-in redirect and claims', () => {
 		expect(decodeJwtPayload(null)).toBeNull();
 	});
 });
+
+describe('Supabase session', () => {
+	function fakeSupabase() {
+		let session: { access_token: string } | null = { access_token: 'at-1' };
+		let listener: ((event: string, s: typeof session) => void) | null = null;
+		const created: unknown[][] = [];
+		const client = {
+			auth: {
+				getSession: async () => ({ data: { session } }),
+				onAuthStateChange: (cb: typeof listener) => {
+					listener = cb;
+					return { data: { subscription: { unsubscribe: () => (listener = null) } } };
+				},
+				signOut: async () => {
+					session = null;
+					listener?.('SIGNED_OUT', null);
+				}
+			}
+		};
+		const refresh = (token: string) => {
+			session = { access_token: token };
+			listener?.('TOKEN_REFRESHED', session);
+		};
+		const loadSupabase = (async () => ({
+			createClient: (...args: unknown[]) => (created.push(args), client)
+		})) as unknown as NonNullable<Parameters<typeof startSession>[0]['loadSupabase']>;
+		return { loadSupabase, refresh, created };
+	}
+
+	it('takes the access token from getSession and follows refreshes and sign-out', async () => {
+		const fake = fakeSupabase();
+		const config = { supabaseUrl: 'https://x.supabase.co', supabaseAnonKey: 'anon', loadSupabase: fake.loadSupabase };
+		const session = await startSession(config, '');
+		expect(session.kind).toBe('supabase');
+		expect(fake.created[0].slice(0, 2)).toEqual(['https://x.supabase.co', 'anon']);
+		expect(await session.getToken()).toBe('at-1');
+		const seen: (string | null)[] = [];
+		session.subscribe((t) => seen.push(t));
+		fake.refresh('at-2');
+		expect(await session.getToken()).toBe('at-2');
+		await session.signOut();
+		expect(seen).toEqual(['at-2', null]);
+	});
+
+	it('ignores a fragment token unless dev login is allowed', async () => {
+		const fake = fakeSupabase();
+		const config = {
+			supabaseUrl: 'https://x.supabase.co',
+			supabaseAnonKey: 'anon',
+			loadSupabase: fake.loadSupabase,
+			fetch: json(404, {})
+		};
+		const session = await startSession(config, '#access_token=attacker');
+		expect(session.kind).toBe('supabase');
+		expect(await session.getToken()).toBe('at-1');
+	});
+});

@@ -16,6 +16,11 @@ export interface AuthConfig {
 	signInUrl?: string;
 	/** Build-time PUBLIC_DEV_LOGIN. */
 	devLogin?: boolean;
+	/**
+	 * `() => import('@supabase/supabase-js')`, passed only by Supabase builds, so that
+	 * other builds do not carry the library at all.
+	 */
+	loadSupabase?: () => Promise<typeof import('@supabase/supabase-js')>;
 	fetch?: typeof fetch;
 }
 
@@ -69,7 +74,7 @@ function staticSession(kind: Session['kind'], token: string | null, signInUrl: s
 }
 
 async function supabaseSession(config: AuthConfig): Promise<Session> {
-	const { createClient } = await import('@supabase/supabase-js'); // only in Supabase builds
+	const { createClient } = await config.loadSupabase!();
 	const client = createClient(config.supabaseUrl!, config.supabaseAnonKey!, {
 		auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: true }
 	});
@@ -97,6 +102,6 @@ export async function startSession(config: AuthConfig, hash: string): Promise<Se
 		return staticSession('dev', stored, null);
 	}
 	if (stored !== null) clearToken(); // a dev token on a page that is not dev
-	if (config.supabaseUrl && config.supabaseAnonKey) return supabaseSession(config);
+	if (config.supabaseUrl && config.supabaseAnonKey && config.loadSupabase) return supabaseSession(config);
 	return staticSession('none', null, config.signInUrl || null);
 }
