@@ -1,5 +1,10 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { loadEnv } from 'vite';
+
+// A Supabase build talks to Supabase Auth too (PUBLIC_SUPABASE_URL, see .env).
+const { PUBLIC_SUPABASE_URL } = loadEnv('production', '.', 'PUBLIC_');
+const supabaseOrigin = PUBLIC_SUPABASE_URL ? [new URL(PUBLIC_SUPABASE_URL).origin] : [];
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -22,7 +27,7 @@ const config = {
 				'script-src': ['self'],
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': ['self', 'data:'],
-				'connect-src': ['self'],
+				'connect-src': ['self', ...supabaseOrigin],
 				'object-src': ['none'],
 				'base-uri': ['self'],
 				'form-action': ['self']

@@ -86,7 +86,7 @@ class UISession:
 
 @pytest.fixture
 def open_as(request, chromium, dev_server) -> Iterator[Callable[..., UISession]]:
-    """open_as("admin", clipboard=False, init_script=None, color_scheme=None) -> UISession.
+    """open_as("admin", clipboard=False, init_script=None, color_scheme=None, viewport=None) -> UISession.
 
     Each call gets a fresh browser context (fresh sessionStorage), logs in through
     the URL that `dev` printed and waits for the secrets page to show the role.
@@ -97,11 +97,14 @@ def open_as(request, chromium, dev_server) -> Iterator[Callable[..., UISession]]
     sessions: list[UISession] = []
 
     def _open(role: str, *, clipboard: bool = False, init_script: str | None = None,
-              color_scheme: str | None = None, url: str | None = None, wait: bool = True) -> UISession:
+              color_scheme: str | None = None, url: str | None = None, wait: bool = True,
+              viewport: dict | None = None, bypass_csp: bool = False) -> UISession:
+        # bypass_csp: only to inject axe-core (an inline script) into the page.
         context = chromium.new_context(
             base_url=dev_server.base_url,
             color_scheme=color_scheme or "light",
-            viewport={"width": 1280, "height": 800},
+            viewport=viewport or {"width": 1280, "height": 800},
+            bypass_csp=bypass_csp,
         )
         if clipboard:
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=dev_server.base_url)

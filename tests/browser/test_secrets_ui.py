@@ -11,33 +11,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from tests.browser.helpers import create_via_api, fake_value, row, unique
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 TOKEN_KEY = "meshhook-secrets.access_token"
-WRITE_OR_REVEAL = re.compile(r"^(New secret|Rotate|Delete|Reveal|Copy)\b")
-
-
-def unique(tag: str) -> str:
-    return f"UI_{tag}_{uuid.uuid4().hex[:8]}"
-
-
-def fake_value(tag: str) -> str:
-    return f"fake-value-1234-{tag}-{uuid.uuid4().hex[:8]}"
-
-
-def row(page: Page, name: str):
-    return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
-
-
-def create_via_api(api, dev_server, name: str, value: str) -> dict:
-    response = api("admin").post(
-        f"/api/projects/{dev_server.project_id}/secrets", data={"name": name, "value": value}
-    )
-    assert response.status == 201, response.text()
-    return response.json()["secret"]
+WRITE_OR_REVEAL = re.compile(r"^(New secret|Create a secret|Rotate|Delete|Reveal|Copy value|Edit description)\b")
 
 
 def assert_value_not_leaked(session, value: str) -> None:
@@ -132,18 +114,23 @@ def test_rotate_after_someone_else_rotated_shows_412(open_as, api, dev_server):
     assert other.status == 200, other.text()
 
     dialog.get_by_role("button", name="Rotate", exact=True).click()
-    expect(dialog.get_by_role("alert")).to_contain_text("Someone else changed this secret")
+    expect(dialog.get_by_role("alert")).to_contain_text("Someone else changed this secret: it is now version 2")
     expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_contain_text("becomes version 3")  # the dialog follows the reloaded list
     expect(row(page, name)).to_contain_text("v2")  # the list was reloaded
 
+    # Rotating again (with the version now shown) replaces their value.
+    dialog.get_by_role("button", name="Rotate", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(row(page, name)).to_contain_text("v3")
 
-def test_duplicate_name_shows_the_api_error_inline(open_as, api, dev_server):
+
+def test_duplicate_name_names_the_existing_secret_inline(open_as, api, dev_server):
     name = unique("DUP")
     create_via_api(api, dev_server, name, fake_value("first"))
-    # What the API says for a duplicate, to compare with what the UI shows.
+    # What the API says for a duplicate (names are unique ignoring case).
     duplicate = api("admin").post(
-        f"/api/projects/{dev_server.project_id}/secrets", data={"name": name, "value": "fake-value-1234"}
+        f"/api/projects/{dev_server.project_id}/secrets", data={"name": name.lower(), "value": "fake-value-1234"}
     )
     assert duplicate.status == 409
     assert duplicate.json()["error"] == "conflict"
@@ -151,16 +138,22 @@ def test_duplicate_name_shows_the_api_error_inline(open_as, api, dev_server):
     page = open_as("admin").page
     page.get_by_role("button", name="New secret").click()
     dialog = page.get_by_role("dialog", name="New secret")
-    dialog.get_by_label("Name", exact=True).fill(name)
+    name_input = dialog.get_by_label("Name", exact=True)
+    name_input.fill(name.lower())
     dialog.get_by_label("Value", exact=True).fill(fake_value("second"))
     dialog.get_by_role("button", name="Create secret").click()
 
-    name_input = dialog.get_by_label("Name", exact=True)
+    # A sentence that names the secret that exists, as it is spelled in the list.
     expect(name_input).to_have_attribute("aria-invalid", "true")
-    error = dialog.get_by_role("alert")
-    expect(error).to_have_text(duplicate.json()["message"] or re.compile("already exists"))
+    expect(dialog.get_by_role("alert")).to_have_text(
+        f"A secret named {name} already exists in this project (names are unique ignoring case)."
+    )
     expect(name_input).to_be_focused()
     expect(dialog).to_be_visible()
+
+    name_input.fill(name)
+    dialog.get_by_role("button", name="Create secret").click()
+    expect(dialog.get_by_role("alert")).to_have_text(f"A secret named {name} already exists in this project.")
     expect(row(page, name)).to_have_count(1)
 
 
@@ -276,7 +269,7 @@ def test_editor_can_write_but_not_reveal_copy_or_audit(open_as, api, dev_server)
     expect(page.get_by_role("button", name="New secret")).to_be_visible()
     expect(r.get_by_role("button", name=f"Rotate {name}")).to_be_visible()
     expect(r.get_by_role("button", name=f"Delete {name}")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile(r"^(Reveal|Copy)"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile(r"^(Reveal|Copy value)"))).to_have_count(0)
     expect(page.get_by_role("tab", name="Audit log")).to_have_count(0)
     expect(page.get_by_text("Value hidden")).to_have_count(0)
 
@@ -325,7 +318,7 @@ def test_audit_tab_lists_events_and_loads_more(open_as, api, dev_server):
     for header in ("Time", "Actor", "Action", "Secret", "IP address", "Outcome"):
         expect(panel.get_by_role("columnheader", name=header)).to_be_visible()
     expect(events.first).to_contain_text(name)
-    expect(events.first).to_contain_text("you")  # the admin's own actions
+    expect(events.first).to_contain_text("(you)")  # the admin's own actions
 
     load_more = panel.get_by_role("button", name="Load more")
     for _ in range(10):  # page until next_cursor is null

@@ -7,6 +7,9 @@ declare global {
 		/** Test hook: audit events per page. Default 50. */
 		__MESHHOOK_SECRETS_AUDIT_PAGE_SIZE__?: number;
 	}
+
+	/** Build time: PUBLIC_SUPABASE_URL and PUBLIC_SUPABASE_ANON_KEY are both set (vite.config.ts). */
+	const __MESHHOOK_SUPABASE__: boolean;
 }
 
 export {};

@@ -3,53 +3,7 @@
 // It never logs, caches or stores request bodies or responses: secret values
 // pass through it only as function arguments and return values.
 
-export type Role = 'admin' | 'editor' | 'viewer';
-
-export interface Project {
-	id: string;
-	name: string;
-	role: Role;
-}
-
-export interface Secret {
-	id: string;
-	project_id: string;
-	name: string;
-	description: string | null;
-	version: number;
-	created_at: string;
-	updated_at: string;
-	last_used_at: string | null;
-}
-
-export interface AuditEvent {
-	id: string;
-	created_at: string;
-	actor_type: string;
-	actor_id: string | null;
-	action: string;
-	secret_id: string | null;
-	secret_name: string | null;
-	outcome: string;
-	ip_address: string | null;
-	user_agent: string | null;
-	metadata: Record<string, unknown> | null;
-}
-
-export interface AuditPage {
-	events: AuditEvent[];
-	next_cursor: string | null;
-}
-
-export interface AuditQuery {
-	secret_id?: string;
-	actor?: string;
-	action?: string;
-	since?: string;
-	until?: string;
-	limit?: number;
-	cursor?: string;
-}
+import type { AuditPage, AuditQuery, Project, Secret, SecretInput, SecretUpdate } from './types';
 
 /** An error answered by the API (`{"error", "message"}`), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -136,16 +90,13 @@ export function createApi(options: ApiOptions) {
 		listSecrets: async (projectId: string) =>
 			(await request<{ secrets: Secret[] }>('GET', `${p(projectId)}/secrets`)).secrets,
 
-		createSecret: async (
-			projectId: string,
-			input: { name: string; value: string; description?: string }
-		) => (await request<{ secret: Secret }>('POST', `${p(projectId)}/secrets`, input)).secret,
+		createSecret: async (projectId: string, input: SecretInput) => (await request<{ secret: Secret }>('POST', `${p(projectId)}/secrets`, input)).secret,
 
 		/** A new `value` is a rotation. `ifMatch` is the version the caller last saw. */
 		updateSecret: async (
 			projectId: string,
 			secretId: string,
-			input: { value?: string; description?: string },
+			input: SecretUpdate,
 			ifMatch?: number
 		) =>
 			(
@@ -165,7 +116,7 @@ export function createApi(options: ApiOptions) {
 
 		listAudit: (projectId: string, query: AuditQuery = {}) => {
 			const params = new URLSearchParams();
-			for (const [key, value] of Object.entries(query)) {
+			for (const [key, value] of Object.entries(query) as [string, unknown][]) {
 				if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
 			}
 			const qs = params.toString();
@@ -174,10 +125,18 @@ export function createApi(options: ApiOptions) {
 	};
 }
 
+/** `text` as a sentence: capital first letter, final full stop. */
+export function sentence(text: string): string {
+	const t = text.trim();
+	if (!t) return t;
+	const capital = t[0].toUpperCase() + t.slice(1);
+	return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** A sentence for a person, for any error the client can throw. */
 export function describeError(error: unknown, what: 'project' | 'secret' = 'secret'): string {
 	if (!(error instanceof ApiError)) return 'Something went wrong. Try again.';
-	const detail = error.message;
+	const detail = error.message ? sentence(error.message) : '';
 	switch (error.status) {
 		case 0:
 			return error.message;
@@ -190,7 +149,7 @@ export function describeError(error: unknown, what: 'project' | 'secret' = 'secr
 		case 409:
 			return detail || 'A secret with this name already exists.';
 		case 412:
-			return 'Someone else changed this secret since you loaded it. Close this dialog, check the new version, and try again.';
+			return 'Someone else changed this secret since you loaded it. Check the new version and try again.';
 		case 413:
 			return detail || 'That is too large for the server to accept.';
 		case 422:
@@ -203,4 +162,16 @@ export function describeError(error: unknown, what: 'project' | 'secret' = 'secr
 				? 'The server had a problem. Try again in a moment.'
 				: detail || `Request failed (${error.status}).`;
 	}
+}
+
+/**
+ * The 409 for a new secret, naming the secret that exists: names are unique ignoring
+ * case, so `stripe_key` conflicts with an existing `STRIPE_KEY`.
+ */
+export function describeNameConflict(typed: string, existing: readonly { name: string }[]): string {
+	const wanted = typed.toLowerCase();
+	const match = existing.find((s) => s.name.toLowerCase() === wanted);
+	const name = match?.name ?? typed;
+	const hint = match && match.name !== typed ? ' (names are unique ignoring case)' : '';
+	return `A secret named ${name} already exists in this project${hint}.`;
 }

@@ -1,0 +1,47 @@
+// The API's types, generated from the committed OpenAPI document (openapi.json ->
+// schema.d.ts by `npm run gen:types`, part of build and check). Nothing here is
+// hand-written except narrowing where the document says only `string`.
+import type { components, operations } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Secret = Schemas['SecretOut'];
+export type Project = Schemas['ProjectOut'];
+export type SecretInput = Schemas['CreateSecret'];
+export type SecretUpdate = Schemas['UpdateSecret'];
+export type AuditPage = Schemas['AuditEventList'];
+export type AuditQuery = NonNullable<operations['audit_events']['parameters']['query']>;
+export type ApiErrorBody = Schemas['ErrorOut'];
+
+/**
+ * An audit event. `actor_email` (DESIGN §4) is not in the document yet: it is
+ * optional here until the API adds it, and then comes from the schema.
+ */
+export type AuditEvent = Schemas['AuditEventOut'] & { actor_email?: string | null };
+
+/** `ProjectOut.role` is a string in the document; these are the values it takes. */
+export const ROLES = ['viewer', 'editor', 'admin', 'runner'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Unknown roles are treated as the least privileged (only the server decides anyway). */
+export function asRole(role: string | null | undefined): Role {
+	return (ROLES as readonly string[]).includes(role ?? '') ? (role as Role) : 'viewer';
+}
+
+export const canWrite = (role: Role) => role === 'admin' || role === 'editor';
+export const isAdmin = (role: Role) => role === 'admin';
+
+/** The audit actions (DESIGN §4); the API answers 422 for any other `action` filter. */
+export const AUDIT_ACTIONS = [
+	'create',
+	'update',
+	'rotate',
+	'rollback',
+	'delete',
+	'reveal',
+	'copy',
+	'export',
+	'import',
+	'resolve'
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,0 +1,38 @@
+// Pure helpers for the list of secrets: filtering, sorting, the workflow reference.
+import type { Secret } from './api';
+
+export type SortKey = 'name' | 'updated' | 'last_used';
+
+export const SORTS: { key: SortKey; label: string }[] = [
+	{ key: 'name', label: 'Name (A–Z)' },
+	{ key: 'updated', label: 'Recently updated' },
+	{ key: 'last_used', label: 'Recently used' }
+];
+
+/** How a workflow step refers to the secret (DESIGN §5). */
+export const reference = (name: string) => `{{secrets.${name}}}`;
+
+export function filterSecrets(secrets: readonly Secret[], filter: string): Secret[] {
+	const needle = filter.trim().toLowerCase();
+	if (!needle) return [...secrets];
+	return secrets.filter(
+		(s) => s.name.toLowerCase().includes(needle) || (s.description ?? '').toLowerCase().includes(needle)
+	);
+}
+
+const time = (iso: string | null) => (iso ? Date.parse(iso) : -Infinity);
+const byName = (a: Secret, b: Secret) => a.name.localeCompare(b.name);
+
+/** Newest first for the time sorts (never-used last); ties by name. */
+export function sortSecrets(secrets: readonly Secret[], key: SortKey): Secret[] {
+	const newest = (pick: (s: Secret) => string | null) => (a: Secret, b: Secret) =>
+		time(pick(b)) - time(pick(a)) || byName(a, b);
+	const compare =
+		key === 'updated' ? newest((s) => s.updated_at) : key === 'last_used' ? newest((s) => s.last_used_at) : byName;
+	return [...secrets].sort(compare);
+}
+
+/** The list with `secret` added or replaced, in name order (the API's order). */
+export function upsert(secrets: readonly Secret[], secret: Secret): Secret[] {
+	return [...secrets.filter((s) => s.id !== secret.id), secret].sort(byName);
+}
