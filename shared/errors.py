@@ -68,6 +68,8 @@ class RateLimited(ServiceError):
 class Unavailable(ServiceError):
     code, status, default_message = "unavailable", 503, "the database is unavailable; retry shortly"
     meaning = "the database (or the root key) cannot be reached; retry shortly"
+    retry_after = 1  # seconds, sent as the 503's Retry-After
+    transient = True  # jobs stop with exit 75 (rerun to resume), not 1
 
 
 # The one table of error codes: the API's handlers, the OpenAPI document and docs/api.md
