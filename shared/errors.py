@@ -80,6 +80,9 @@ class Unavailable(ServiceError, code="unavailable", status=503,
     """The database (or the root key) cannot be reached; the same request may succeed
     shortly."""
 
+    retry_after = 1  # seconds, sent as the 503's Retry-After
+    transient = True  # jobs stop with exit 75 (rerun to resume), not 1
+
 
 # The one table of error codes: the API's handlers, the OpenAPI document and docs/api.md
 # all read it.

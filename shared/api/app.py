@@ -52,7 +52,8 @@ def create_app(
         def healthz() -> JSONResponse:
             """200 while the database answers, 503 otherwise."""
             ok = container().db.ping()
-            return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+            return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
+                                headers=None if ok else {"Retry-After": "1"})
 
     if static_dir is not None and (static_dir / "index.html").is_file():
         _mount_ui(app, static_dir)

@@ -51,8 +51,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status >= 500:
             # Log the class only: the message of an unexpected error is not trusted.
             log.error("request failed: %s", type(exc).__name__)
-            message = exc.message if exc.status == 503 else "internal error"
-            return error_response(exc.status, exc.code, message)
+            if exc.status == 503:
+                return error_response(503, exc.code, exc.message, {"Retry-After": str(getattr(exc, "retry_after", 1))})
+            return error_response(exc.status, exc.code, "internal error")
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, exc.message, headers)
 

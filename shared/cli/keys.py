@@ -2,8 +2,10 @@
 
 On a terminal: a progress bar. Otherwise (cron, CI, a pipe): one JSON object per line, one
 per step and per batch, flushed at once so a supervisor sees exactly how far a run got.
-Exit codes: 0 done, 1 failed (nothing half-done: rerun after fixing the cause), 75 stopped
-early with work left (rerun to finish).
+Exit codes: 0 done; 75 (EX_TEMPFAIL) stopped early with work left, or stopped by a
+transient fault (KMS throttling or unreachable, the database down): nothing is half-done,
+rerun to resume; 1 failed for a cause an operator must fix (a disabled, deleted or
+inaccessible KMS key, the wrong root key, a tampered row): fix it, then rerun.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TextIO
 
 from shared.config import ConfigError, Settings, get_settings, parse_root_key
 from shared.crypto.aead import DecryptionError
-from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey
+from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey, RootKeyUnavailable
 from shared.errors import Unavailable
 from shared.keys.keystore import RootKeyMismatch
 from shared.store.database import Database
@@ -78,7 +80,26 @@ def _database(settings: Settings) -> Database:
     return Database(settings.database_url.get_secret_value(), max_size=3)  # 2 workers + 1
 
 
+_KMS_HINTS = {
+    "DisabledException": "the KMS key is disabled: enable it (aws kms enable-key)",
+    "KMSInvalidStateException": "the KMS key is pending deletion or unusable: cancel the deletion"
+                                " (aws kms cancel-key-deletion), then enable it",
+    "NotFoundException": "no such KMS key: check MESHHOOK_KMS_KEY_ID and AWS_REGION",
+    "AccessDeniedException": "this role may not use the KMS key: grant kms:Encrypt and kms:Decrypt",
+}
+
+
 def _fail(job: str, exc: BaseException) -> int:
+    if isinstance(exc, Unavailable) and exc.transient:
+        what = f"KMS unavailable ({exc.cause})" if isinstance(exc, RootKeyUnavailable) else "database unavailable"
+        print(f"meshhook-secrets {job}: stopped: {what}; nothing is half-done: rerun to resume",
+              file=sys.stderr)
+        return EX_TEMPFAIL
+    if isinstance(exc, RootKeyUnavailable):
+        hint = _KMS_HINTS.get(exc.cause, "see docs/operations.md, When a dependency fails")
+        print(f"meshhook-secrets {job}: failed, nothing changed: KMS refused {exc.operation} with"
+              f" {exc.cause} for key {exc.key_id}; {hint}; then rerun", file=sys.stderr)
+        return 1
     hint = {
         RootKeyMismatch: "the configured root key is not the one that wrapped the KEKs",
         DecryptionError: "a KEK did not unwrap: wrong root key, wrong KMS key or EncryptionContext,"

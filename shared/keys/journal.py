@@ -11,6 +11,11 @@ from shared.store.database import Database
 def audit_failure(db: Database, actor: str, action: str, exc: BaseException, meta: dict[str, Any]) -> None:
     """Best effort, in a transaction of its own (the failed one has rolled back)."""
     meta = {**meta, "error": type(exc).__name__}
+    cause = getattr(exc, "cause", None)  # RootKeyUnavailable: KMS's error code
+    if cause is not None:
+        meta["error_code"] = cause
+    if hasattr(exc, "transient"):  # a rerun can finish (exit 75), or an operator must act (1)
+        meta["transient"] = bool(exc.transient)
     secret_id = getattr(exc, "secret_id", None)  # DekIntegrityError names the tampered row
     if secret_id is not None:
         meta["secret_id"] = str(secret_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import botocore.exceptions
 import pytest
 from starlette.testclient import TestClient
 
@@ -13,7 +12,7 @@ from shared.api.app import create_app
 from shared.auth.tokens import mint_user_token
 from shared.container import build_container, root_key_from
 from shared.crypto.aead import DecryptionError
-from shared.crypto.root_keys import KmsRootKey
+from shared.crypto.root_keys import KmsRootKey, RootKeyUnavailable
 from shared.keys.keystore import RootKeyMismatch
 from shared.keys.rotate import Policy, rotate_keks
 from shared.store.database import Database
@@ -155,7 +154,8 @@ def test_wrong_kms_key_or_context_fails_loudly_and_changes_nothing(fresh_dsn, km
     with world.db.as_system() as conn:
         conn.execute("update public.secret_keks set root_key_id = %s", (other_key,))
     relabelled = snapshot(world.dsn)
-    with pytest.raises((DecryptionError, botocore.exceptions.ClientError)):
+    # KMS refuses to use a key for another key's ciphertext: a decryption error, or a refusal.
+    with pytest.raises((DecryptionError, RootKeyUnavailable)):
         rotate_keks(world.db, KmsRootKey(other_key, kms.client), policy=NOW)
     assert snapshot(world.dsn) == relabelled
     failures = [m["error"] for a, o, m in audit_actions(world.dsn) if o == "failure"]

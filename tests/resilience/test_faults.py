@@ -53,6 +53,7 @@ def assert_unavailable(response: httpx.Response, elapsed: float) -> None:
     assert body["error"] == "unavailable" and body["message"], body
     assert set(body) == {"error", "message"}
     assert response.headers["cache-control"] == "no-store"
+    assert response.headers["retry-after"] == "1"  # a short backoff, on every 503
     assert elapsed < FAST, f"the 503 took {elapsed:.1f}s"
 
 
@@ -230,6 +231,7 @@ def test_database_stopped_and_started(svc: Service) -> None:
         # Once the pool has given up reconnecting (2 s), a request waits 0.5 s, not 3.
         health, elapsed = call("GET", svc.live.base_url + "/healthz")
         assert health.status_code == 503 and elapsed < 1.5, elapsed
+        assert health.headers["retry-after"] == "1"
     finally:
         if not svc.pg.is_running():
             svc.pg.start()

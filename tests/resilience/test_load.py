@@ -2,7 +2,7 @@
 against `meshhook-secrets dev` (a real uvicorn and its own embedded Postgres, in a
 subprocess), for MESHHOOK_LOAD_SECONDS (15 by default; `python -m tools.loadtest
 --seconds 60` is the full run). No 5xx, and afterwards every acknowledged write is there
-with its last acknowledged value, every deleted secret is gone (shared/loadtest.py).
+with its last acknowledged value, every deleted secret is gone (tools/loadtest/).
 """
 
 from __future__ import annotations
