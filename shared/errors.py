@@ -62,7 +62,11 @@ class ValidationFailed(ServiceError):
 
 class RateLimited(ServiceError):
     code, status, default_message = "rate_limited", 429, "too many requests"
-    meaning = "too many reveals; retry after the window"
+    meaning = "too many reveals; retry after the window (`Retry-After` says how many seconds)"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the window has room again
 
 
 class Unavailable(ServiceError):
