@@ -27,6 +27,8 @@ def parse_root_key(text: str) -> bytes:
         raise ValueError("must be base64 of exactly 32 bytes") from None
     if len(raw) != 32:
         raise ValueError("must be base64 of exactly 32 bytes")
+    if not any(raw):  # all zeros: a placeholder copied from an example, not a key
+        raise ValueError("is all zero bytes, a placeholder, not a random key")
     return raw
 
 
@@ -47,6 +49,22 @@ class Settings(BaseSettings):
     max_secrets_per_project: int = Field(default=1000, ge=1, alias="MESHHOOK_MAX_SECRETS")
     max_body_bytes: int = Field(default=128 * 1024, ge=1024, alias="MESHHOOK_MAX_BODY_BYTES")
     reveals_per_minute: int = Field(default=60, ge=1, alias="MESHHOOK_REVEALS_PER_MINUTE")
+    # The JWKS key set's lifetime (a key removed from the JWKS is refused at most this long
+    # after) and the pause after a fetch that failed or found no new key (shared/auth/jwks.py).
+    jwks_cache_seconds: float = Field(default=600, ge=0, le=600, alias="MESHHOOK_JWKS_CACHE_SECONDS")
+    jwks_cooldown_seconds: float = Field(default=30, ge=0, le=3600, alias="MESHHOOK_JWKS_COOLDOWN_SECONDS")
+    # Comma-separated proxy addresses (or CIDRs) whose X-Forwarded-For / -Proto `serve`
+    # believes; none by default, so the audit IP is the peer's own address.
+    trusted_proxies: str = Field(default="", alias="MESHHOOK_TRUSTED_PROXIES")
+
+    @field_validator("supabase_jwt_secret")
+    @classmethod
+    def _jwt_secret_is_long(cls, v: SecretStr | None) -> SecretStr | None:
+        # HS256 with a short secret can be brute-forced offline from one token. Supabase's
+        # secrets are 40+ characters; RFC 7518 asks for a key as long as the hash (32 bytes).
+        if v is not None and v.get_secret_value() and len(v.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 bytes")
+        return v
 
     @field_validator("meshhook_root_key")
     @classmethod
@@ -73,6 +91,27 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, v: str) -> str:
+        import ipaddress
+
+        for item in (p.strip() for p in v.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError("must be comma-separated IP addresses or CIDR networks") from None
+        return v
+
+    def uvicorn_proxy_options(self) -> dict[str, object]:
+        """uvicorn's proxy settings: X-Forwarded-* believed only from the trusted proxies
+        (uvicorn's own default trusts 127.0.0.1, so anything local could set the audit IP)."""
+        proxies = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        if not proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def load_settings() -> Settings:

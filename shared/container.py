@@ -46,7 +46,9 @@ def build_container(settings: Settings, *, root_key: RootKey | None = None) -> C
         reveals_per_minute=settings.reveals_per_minute,
     )
     secret = settings.supabase_jwt_secret.get_secret_value() if settings.supabase_jwt_secret else None
-    verifier = TokenVerifier(jwt_secret=secret, jwks_url=settings.supabase_jwks_url)
+    verifier = TokenVerifier(jwt_secret=secret, jwks_url=settings.supabase_jwks_url,
+                             jwks_max_age=settings.jwks_cache_seconds,
+                             jwks_refetch_cooldown=settings.jwks_cooldown_seconds)
     return Container(settings, db, keys, SecretsService(db, keys, limits), verifier)
 
 

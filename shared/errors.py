@@ -72,7 +72,12 @@ class ValidationFailed(ServiceError, code="validation_error", status=422, messag
 
 
 class RateLimited(ServiceError, code="rate_limited", status=429, message="too many requests"):
-    """Too many reveals in the window; retry after it."""
+    """Too many reveals in the window; `Retry-After` says how many seconds until there is
+    room again."""
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the window has room again
 
 
 class Unavailable(ServiceError, code="unavailable", status=503,

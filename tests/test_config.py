@@ -10,7 +10,7 @@ import pytest
 
 from shared.config import ConfigError, load_settings
 
-GOOD = {"DATABASE_URL": "postgresql://x@/y", "SUPABASE_JWT_SECRET": "test-secret",
+GOOD = {"DATABASE_URL": "postgresql://x@/y", "SUPABASE_JWT_SECRET": "test-secret-not-real-0123456789abcdef",
         "MESHHOOK_ROOT_KEY": base64.b64encode(b"k" * 32).decode()}
 
 

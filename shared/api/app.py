@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -35,7 +35,7 @@ def create_app(
     app = FastAPI(
         title="meshhook-secrets", version="0.1.0",
         description="Project-scoped secrets for MeshHook.",
-        openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+        openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.container = container
@@ -55,6 +55,8 @@ def create_app(
             return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
                                 headers=None if ok else {"Retry-After": "1"})
 
+    if wanted is None:
+        _mount_docs(app)
     if static_dir is not None and (static_dir / "index.html").is_file():
         _mount_ui(app, static_dir)
 
@@ -69,6 +71,32 @@ def create_app(
     return asgi
 
 
+DOCS_ASSETS = "/api/docs/assets"
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI at /api/docs, its files served from the `swagger-ui-bundle` package (no
+    CDN: a page that can call the API with the user's token loads no third-party script).
+    Without that package (a deployment that does not need it) there is no /api/docs."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from starlette.staticfiles import StaticFiles
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs_assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/openapi.json", title=f"{app.title} API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+
 def _mount_ui(app: FastAPI, static_dir: Path) -> None:
     root = static_dir.resolve()
     index = root / "index.html"
@@ -76,7 +104,9 @@ def _mount_ui(app: FastAPI, static_dir: Path) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     def ui(path: str) -> FileResponse:
         # Static files of the built SvelteKit app; anything else is the SPA's to route.
-        if path == "api" or path.startswith("api/"):
+        # Dotfiles and dot-folders (build stamps, .well-known leftovers, editor files) are
+        # not part of the UI: 404, never served.
+        if path == "api" or path.startswith("api/") or any(p.startswith(".") for p in path.split("/")):
             raise HTTPException(404)
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):

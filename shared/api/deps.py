@@ -2,8 +2,9 @@
 
 They are `async def` although none awaits: FastAPI runs a plain `def` dependency in the
 thread pool, one hop per dependency per request, which cost more than the work itself.
-None of them blocks (token verification is a few microseconds of CPU; the JWKS key set
-is fetched once and cached, refreshed only on an unknown key id)."""
+None of them blocks: token verification is a few microseconds of CPU, from memory; only
+a token that needs the JWKS fetched (an expired key set, an unknown key id) moves to a
+worker thread, so the fetch never holds the event loop (shared/auth/jwks.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from shared.auth.jwks import NeedsFetch
 from shared.auth.principal import Principal
 from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
@@ -32,7 +35,11 @@ async def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer access token is required")
-    return container.verifier.verify(credentials.credentials)
+    verifier = container.verifier
+    try:
+        return verifier.verify_cached(credentials.credentials)
+    except NeedsFetch:
+        return await run_in_threadpool(verifier.verify, credentials.credentials)
 
 
 async def get_service(container: Annotated[Container, Depends(get_container)]) -> SecretsService:
@@ -58,7 +65,8 @@ async def get_if_match(
     if if_match is None:
         return None
     token = if_match.strip().removeprefix("W/").strip('"')
-    if not token.isdigit() or len(token) > 9:
+    # isdecimal() alone is not enough: "²" and "١" pass it (or isdigit()) but not int().
+    if not (token.isascii() and token.isdecimal()) or len(token) > 9:
         raise BadRequest("If-Match must be a secret version number")
     return int(token)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,12 +11,21 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.api.schemas import ErrorOut
-from shared.errors import ServiceError, error_for_status
+from shared.errors import RateLimited, ServiceError, error_for_status
 
 log = logging.getLogger("meshhook_secrets.api")
 
 # What almost every route can answer, whatever it does.
 COMMON = (400, 401, 404, 422, 500, 503)
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u2028\u2029]")
+
+
+def log_safe(text: str, limit: int = 300) -> str:
+    """Request data fit for one log line: control characters (NUL, ESC, CR, LF, ...) and the
+    backslash escaped as \\xNN, so nothing a client sends can forge a line or drive a terminal."""
+    return _UNSAFE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100
+                       else "\\u%04x" % ord(m.group()), text[:limit])
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -55,6 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 return error_response(503, exc.code, exc.message, {"Retry-After": str(getattr(exc, "retry_after", 1))})
             return error_response(exc.status, exc.code, "internal error")
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -79,5 +91,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        # Starlette re-raises after this handler; shared/api/middleware.py catches it there,
+        # logs one line (the class, never the message or a traceback) and ends it.
         return error_response(500, "internal", "internal error")

@@ -1,12 +1,24 @@
-"""ASGI middleware: refuse oversized bodies before reading them, and put the security
-headers on every response."""
+"""ASGI middleware, the outermost layer of the app: refuse oversized bodies before reading
+them, refuse paths with control characters before routing, put the security headers on
+every response, and end every exception here (one log line, the class only).
+
+Starlette's ServerErrorMiddleware sends the catch-all's 500 and then re-raises, so uvicorn
+(or Mangum) would log the full traceback with the exception's message; an exception's
+message is not trusted (it may quote a value or a query), so it stops here."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.api.errors import log_safe
+
+log = logging.getLogger("meshhook_secrets.api")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class _TooLarge(HTTPException):
@@ -50,8 +62,12 @@ class BodyLimitAndSecurityHeaders:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await _refuse(send)
+                    await _refuse(send, 413, "payload_too_large", "request body too large")
                     return
+        if _CONTROL.search(scope.get("path", "")):
+            # No route has a control character in its path (a NUL even breaks file lookups).
+            await _refuse(send, 400, "bad_request", "the path contains control characters")
+            return
 
         received = 0
         started = False
@@ -78,12 +94,17 @@ class BodyLimitAndSecurityHeaders:
             await self.app(scope, limited_receive, send_no_store)
         except _TooLarge:
             if not started:
-                await _refuse(send)
+                await _refuse(send, 413, "payload_too_large", "request body too large")
+        except Exception as exc:  # noqa: BLE001 (the last line: nothing goes further up)
+            log.error("unhandled %s on %s %s", type(exc).__name__, log_safe(scope.get("method", "")),
+                      log_safe(scope.get("path", "")))
+            if not started:
+                await _refuse(send, 500, "internal", "internal error")
 
 
-async def _refuse(send: Send) -> None:
-    body = json.dumps({"error": "payload_too_large", "message": "request body too large"}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": code, "message": message}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"), *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": body})

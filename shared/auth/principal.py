@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+SERVICE_ACTOR_ID = "service_role"
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -15,12 +17,14 @@ class Principal:
     run_id: str | None = None
 
     @property
-    def actor_id(self) -> str | None:
+    def actor_id(self) -> str:
+        """Who acted, for the audit trail and the reveal limit: the user id, the run id, or
+        SERVICE_ACTOR_ID for the service key (one stable actor: it is counted too)."""
         if self.kind == "user":
             return str(self.user_id)
         if self.kind == "runner":
-            return self.run_id
-        return None
+            return str(self.run_id)
+        return SERVICE_ACTOR_ID
 
     def db_claims(self) -> dict[str, str]:
         """The claims the database policies read (request.jwt.claims)."""

@@ -5,18 +5,26 @@ Three kinds of caller, all Supabase-shaped JWTs:
   HS256 with the project's JWT secret, or ES256/RS256 with a key from its JWKS;
 - a workflow run: `role=workflow_runner`, `project_id`, `run_id`, short `exp`, HS256,
   minted by MeshHook's orchestrator; it may resolve that one project's secrets;
-- Supabase's service key: `role=service_role`, HS256 or JWKS.
-Every failure is the same 401, whatever was wrong with the token.
+- Supabase's service key: `role=service_role`, HS256.
+Runner tokens and the service key are minted with the JWT secret, never by Supabase Auth:
+they are accepted as HS256 only, whatever key a JWKS holds. A runner token must carry
+`iat` and live at most 24 h. Every failure is the same 401, whatever was wrong with the token.
+
+`verify_cached` never blocks (the API calls it on the event loop); it raises NeedsFetch
+when the token needs a JWKS fetch, which `verify` does (the API calls that one in a
+worker thread). See shared/auth/jwks.py for the key set's lifetime and cooldown.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import jwt
 
+from shared.auth.jwks import JwksCache, JwksUnavailable, NeedsFetch
 from shared.auth.principal import Principal
 from shared.errors import Unauthorized
 
@@ -27,50 +35,67 @@ RUNNER_TOKEN_MAX_TTL = 24 * 3600
 class TokenVerifier:
     def __init__(
         self, *, jwt_secret: str | None, jwks_url: str | None, leeway: int = 5,
-        jwks_refetch_cooldown: float = 30,
+        jwks_refetch_cooldown: float = 30, jwks_max_age: float = 600, jwks_timeout: float = 5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not jwt_secret and not jwks_url:
             raise ValueError("a JWT secret or a JWKS URL is required")
         self._secret = jwt_secret
-        # The key set is cached for 10 minutes and fetched again when a token names an
-        # unknown kid (a rotated key), at most once per cooldown, so a flood of forged kids
-        # can't turn the verifier against the JWKS endpoint.
-        self._jwks = (jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=600, timeout=5,
-                                      cooldown_duration=jwks_refetch_cooldown)
-                      if jwks_url else None)
+        self.jwks = (JwksCache(jwks_url, max_age=jwks_max_age, cooldown=jwks_refetch_cooldown,
+                               timeout=jwks_timeout, clock=clock)
+                     if jwks_url else None)
         self._leeway = leeway
 
     def verify(self, token: str) -> Principal:
+        """The caller; may fetch the JWKS (blocking: call it off the event loop)."""
+        return self._verify(token, cached_only=False)
+
+    def verify_cached(self, token: str) -> Principal:
+        """The caller, from memory only; NeedsFetch if the JWKS must be fetched first."""
+        return self._verify(token, cached_only=True)
+
+    def _verify(self, token: str, *, cached_only: bool) -> Principal:
         try:
-            claims = self._decode(token)
-            return _principal(claims)
-        except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+            alg, claims = self._decode(token, cached_only)
+            return _principal(claims, alg)
+        except NeedsFetch:
+            raise
+        except (jwt.PyJWTError, JwksUnavailable, ValueError, KeyError, TypeError):
             raise Unauthorized("invalid or expired access token") from None
 
-    def _decode(self, token: str) -> dict[str, Any]:
-        alg = jwt.get_unverified_header(token).get("alg")
+    def _decode(self, token: str, cached_only: bool) -> tuple[str, dict[str, Any]]:
+        header = jwt.get_unverified_header(token)
+        alg = header.get("alg")
         options = {"require": ["exp"], "verify_aud": False}
         if alg == "HS256" and self._secret:
             # Only ever the shared secret: a public key is never used as an HMAC secret.
-            return jwt.decode(token, self._secret, algorithms=["HS256"], options=options, leeway=self._leeway)
-        if alg in ASYMMETRIC_ALGORITHMS and self._jwks is not None:
-            # PyJWKClient refetches the key set once when the kid is unknown (key rotation).
-            signing_key = self._jwks.get_signing_key_from_jwt(token)
-            if signing_key.algorithm_name != alg:
+            return alg, jwt.decode(token, self._secret, algorithms=["HS256"], options=options,
+                                   leeway=self._leeway)
+        if alg in ASYMMETRIC_ALGORITHMS and self.jwks is not None:
+            kid = header.get("kid")
+            if not isinstance(kid, str):
+                raise ValueError("a JWKS token names its key")
+            key = (self.jwks.lookup_cached if cached_only else self.jwks.lookup)(kid)
+            if key is None:
+                raise ValueError("no such key in the current key set")
+            if key.algorithm_name != alg:
                 raise ValueError("algorithm does not match the key")
-            return jwt.decode(token, signing_key.key, algorithms=[alg], options=options, leeway=self._leeway)
+            return alg, jwt.decode(token, key.key, algorithms=[alg], options=options, leeway=self._leeway)
         raise ValueError("unsupported algorithm")
 
 
-def _principal(claims: dict[str, Any]) -> Principal:
+def _principal(claims: dict[str, Any], alg: str) -> Principal:
     role = claims.get("role")
     if role == "authenticated":
         aud = claims.get("aud")
         if aud != "authenticated" and not (isinstance(aud, list) and "authenticated" in aud):
             raise ValueError("wrong audience")
         return Principal("user", user_id=uuid.UUID(str(claims["sub"])))
+    if alg != "HS256":
+        raise ValueError("runner tokens and the service key are HS256 only")
     if role == "workflow_runner":
-        if claims["exp"] - claims.get("iat", claims["exp"]) > RUNNER_TOKEN_MAX_TTL:
+        iat, exp = claims["iat"], claims["exp"]  # a runner token without iat: KeyError, 401
+        if not isinstance(iat, int | float) or exp - iat > RUNNER_TOKEN_MAX_TTL:
             raise ValueError("runner token lives too long")
         run_id = str(claims["run_id"])
         if not run_id or len(run_id) > 200:

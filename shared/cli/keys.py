@@ -19,7 +19,12 @@ from typing import Any, TextIO
 
 from shared.config import ConfigError, Settings, get_settings, parse_root_key
 from shared.crypto.aead import DecryptionError
-from shared.crypto.root_keys import KmsRootKey, LocalRootKey, RootKey, RootKeyUnavailable
+from shared.crypto.root_keys import (
+    KmsRootKey,
+    LocalRootKey,
+    RootKey,
+    RootKeyUnavailable,
+)
 from shared.errors import Unavailable
 from shared.keys.keystore import RootKeyMismatch
 from shared.store.database import Database

@@ -41,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      cors_origins=settings.cors_origin_list)
     default_container()  # build now, so a bad setting stops start-up, not the first request
     print(f"meshhook-secrets: serving on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **settings.uvicorn_proxy_options())
     return 0
 
 

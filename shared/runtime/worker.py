@@ -20,8 +20,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx

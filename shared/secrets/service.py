@@ -35,6 +35,7 @@ from shared.secrets.limits import (
     check_room,
     check_value,
 )
+from shared.secrets.reveal_limit import enforce_reveal_limit
 from shared.store import audit
 from shared.store import secrets as repo
 from shared.store.database import Connection, Database
@@ -80,12 +81,13 @@ class SecretsService:
 
     def _audit_denied(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
-        secret_id: uuid.UUID | None = None,
+        secret_id: uuid.UUID | None = None, outcome: str = "denied",
     ) -> None:
-        """Record a refused attempt in its own transaction (the refused one rolled back)."""
+        """Record a refused (or failed) attempt in its own transaction, opened after the
+        refused one rolled back and gave its connection back: one connection suffices."""
         with self._tx(principal) as conn:
             audit.insert_audit(conn, principal, request, project_id=project_id, action=action,
-                               outcome="denied", secret_id=secret_id)
+                               outcome=outcome, secret_id=secret_id)
 
     def _guarded(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
@@ -96,6 +98,9 @@ class SecretsService:
             return self.with_keyring(operation)
         except (Forbidden, RateLimited):
             self._audit_denied(principal, request, project_id, action, secret_id)
+            raise
+        except IntegrityFailure:  # a tampered row: the attempt is on the trail all the same
+            self._audit_denied(principal, request, project_id, action, secret_id, outcome="failure")
             raise
 
     def with_keyring(self, operation: Callable[[Keyring], T]) -> T:
@@ -133,6 +138,8 @@ class SecretsService:
             found = repo.caller_project_role(conn, project_id)
         if found is None:
             raise NotFound("project not found")
+        if found[1] == "runner":  # a run may only resolve
+            raise Forbidden("a workflow run may only resolve secrets")
         return found
 
     def create(
@@ -230,8 +237,7 @@ class SecretsService:
         def operation(ring: Keyring) -> str:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "admin")
-                if audit.recent_reveals(conn, project_id, principal.actor_id) >= self.limits.reveals_per_minute:
-                    raise RateLimited(f"at most {self.limits.reveals_per_minute} reveals a minute; retry shortly")
+                enforce_reveal_limit(conn, principal, project_id, self.limits)
                 found = repo.get_sealed(conn, project_id, secret_id)
                 if found is None:
                     raise NotFound("secret not found")

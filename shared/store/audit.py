@@ -19,11 +19,29 @@ from shared.store.models import AuditEvent, RequestInfo
 
 def recent_reveals(conn: Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
     """Successful reveals by this actor in this project during the last minute."""
-    return conn.execute(
-        "select count(*) from public.secret_audit_events where project_id = %s and actor_id = %s"
-        " and action = 'reveal' and outcome = 'success' and created_at > now() - interval '1 minute'",
-        (project_id, actor_id),
-    ).fetchone()[0]
+    return lock_and_count_reveals(conn, project_id, actor_id, 1)[0]
+
+
+def lock_and_count_reveals(
+    conn: Connection, project_id: uuid.UUID, actor_id: str | None, limit: int,
+) -> tuple[int, int]:
+    """(reveals by this actor in this project in the last minute, seconds until one more
+    would fit under `limit`), counted under a transaction-level advisory lock on
+    (project, actor): parallel reveals by one actor queue here until the one ahead commits
+    its audit row (or rolls back), so the count each sees is exact. The lock ends with the
+    transaction, which also makes it safe through a transaction-mode pooler."""
+    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                 (f"meshhook.reveal:{project_id}:{actor_id}",))
+    count, retry_after = conn.execute(
+        "with recent as (select created_at from public.secret_audit_events where project_id = %s"
+        " and actor_id = %s and action = 'reveal' and outcome = 'success'"
+        " and created_at > now() - interval '1 minute')"
+        " select (select count(*) from recent),"
+        " (select ceil(extract(epoch from created_at + interval '1 minute' - clock_timestamp()))::int"
+        "    from recent order by created_at offset greatest((select count(*) from recent) - %s, 0) limit 1)",
+        (project_id, actor_id, limit),
+    ).fetchone()
+    return count, max(int(retry_after or 1), 1)
 
 
 def insert_audit(

@@ -31,6 +31,26 @@ API_ROLE = "meshhook_api"
 Connection = psycopg.Connection  # what the store's statement functions take
 
 
+# Every setting Supabase's auth.uid(), auth.role(), auth.email() and auth.jwt() may read.
+# The legacy per-claim ones (PostgREST < 9) are read FIRST by auth.uid() and auth.role(),
+# and `request.jwt.claim` first by auth.jwt(): a session-level value of any of them left
+# on a pooled connection (or set on the login role) would become the caller, so each is
+# set for every transaction, to the caller's claim or to '' (which those functions read
+# as absent).
+LEGACY_CLAIMS = ("sub", "role", "email")
+
+
+def caller_settings(claims: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    document = json.dumps(dict(claims), separators=(",", ":"))
+    names = ["role", "request.jwt.claims", "request.jwt.claim"]
+    values = [API_ROLE, document, document]
+    for claim in LEGACY_CLAIMS:
+        value = claims.get(claim)
+        names.append(f"request.jwt.claim.{claim}")
+        values.append("" if value is None else str(value))
+    return names, values
+
+
 class Database:
     """The process's pool. While the database answers, a request waits at most `timeout`
     for a connection; once the pool has failed to reconnect for `reconnect_timeout`
@@ -117,11 +137,11 @@ class Database:
 
     @contextmanager
     def as_caller(self, claims: Mapping[str, Any]) -> Iterator[Connection]:
+        names, values = caller_settings(claims)
         with self._transaction() as conn:
-            conn.execute(
-                "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                (API_ROLE, json.dumps(dict(claims), separators=(",", ":"))),
-            )
+            # One statement: the role and EVERY claim setting, transaction-local.
+            conn.execute("select " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                         [x for pair in zip(names, values) for x in pair])
             yield conn
 
     @contextmanager

@@ -11,7 +11,15 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import DESKTOP, PHONE, button_boxes, create_via_api, fake_value, row, unique
+from tests.browser.helpers import (
+    DESKTOP,
+    PHONE,
+    button_boxes,
+    create_via_api,
+    fake_value,
+    row,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 

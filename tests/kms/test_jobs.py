@@ -12,7 +12,13 @@ import pytest
 
 from shared.crypto.root_keys import KmsRootKey
 from shared.keys.rotate import Policy, rotate_keks
-from tests.keys.conftest import audit_actions, decrypt_all, deks_per_kek, kek_states, snapshot
+from tests.keys.conftest import (
+    audit_actions,
+    decrypt_all,
+    deks_per_kek,
+    kek_states,
+    snapshot,
+)
 from tests.kms.conftest import REGION, KmsWorld, cli
 from tools.loadtest.kms import FaultyKms
 

@@ -113,13 +113,13 @@ class LiveServer:
         self._thread.join(timeout=15)
 
 
-def serve_in_thread(app) -> LiveServer:
+def serve_in_thread(app, **options) -> LiveServer:
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     wait_for(lambda: server.started or not thread.is_alive(), timeout=20, what="uvicorn to start")

@@ -57,6 +57,22 @@ def seed_demo(dsn: str, state: dict) -> None:
                          (state["project_id"], users[role], role))
 
 
+def dev_app(app):
+    """The app `dev` serves: the API and UI of `serve`, plus `GET /api/dev-config`
+    `{"dev_login": true}`. The UI accepts a token from a `#access_token=` link (the printed
+    demo logins) only when that says so: under `serve` it is 404, so a link crafted by
+    someone else cannot sign a user into the attacker's account (login CSRF)."""
+    from fastapi.routing import APIRoute
+
+    def dev_config() -> dict[str, bool]:
+        return {"dev_login": True}
+
+    # Before the UI's catch-all route, which answers every other /api/ path with 404.
+    app.fastapi.router.routes.insert(0, APIRoute("/api/dev-config", dev_config, methods=["GET"],
+                                                 include_in_schema=False, name="dev_config"))
+    return app
+
+
 def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     import uvicorn
 
@@ -75,8 +91,8 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
                        "MESHHOOK_ROOT_KEY": state["root_key"]})
     settings = load_settings()
     container = build_container(settings)
-    app = create_app(container=lambda: container, static_dir=static_dir,
-                     max_body_bytes=settings.max_body_bytes)
+    app = dev_app(create_app(container=lambda: container, static_dir=static_dir,
+                             max_body_bytes=settings.max_body_bytes))
 
     # Bind before printing: whoever reads the URLs can connect at once (the backlog holds
     # connections until uvicorn starts accepting).
@@ -99,5 +115,5 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     print("  For curl (admin token, and a workflow-run token of the demo project):")
     print(f"  export API={base} PROJECT={state['project_id']} TOKEN={tokens['admin']} RUNNER_TOKEN={runner}")
     sys.stdout.flush()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **settings.uvicorn_proxy_options()))
     server.run(sockets=[sock])
