@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     max_secrets_per_project: int = Field(default=1000, ge=1, alias="MESHHOOK_MAX_SECRETS")
     max_body_bytes: int = Field(default=128 * 1024, ge=1024, alias="MESHHOOK_MAX_BODY_BYTES")
     reveals_per_minute: int = Field(default=60, ge=1, alias="MESHHOOK_REVEALS_PER_MINUTE")
+    max_versions: int = Field(default=10, ge=1, le=1000, alias="MESHHOOK_MAX_VERSIONS")
+    max_import_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESHHOOK_MAX_IMPORT_BYTES")
 
     @field_validator("meshhook_root_key")
     @classmethod

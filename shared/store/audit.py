@@ -18,10 +18,15 @@ from shared.store.database import Connection
 
 
 def recent_reveals(conn: Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
-    """Successful reveals by this actor in this project during the last minute."""
+    """Successful reveals by this actor in this project during the last minute: each reveal
+    and copy counts one, each export one (however many secrets it wrote, one event each,
+    sharing the export's `export_id`)."""
     return conn.execute(
-        "select count(*) from public.secret_audit_events where project_id = %s and actor_id = %s"
-        " and action = 'reveal' and outcome = 'success' and created_at > now() - interval '1 minute'",
+        "select count(*) filter (where action <> 'export')"
+        " + count(distinct metadata ->> 'export_id') filter (where action = 'export')"
+        " from public.secret_audit_events where project_id = %s and actor_id = %s"
+        " and action in ('reveal', 'copy', 'export') and outcome = 'success'"
+        " and created_at > now() - interval '1 minute'",
         (project_id, actor_id),
     ).fetchone()[0]
 
@@ -41,9 +46,26 @@ def insert_audit(
     )
 
 
+def insert_audit_many(
+    conn: Connection, principal: Principal, request: RequestInfo, *, project_id: uuid.UUID,
+    action: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]],
+) -> None:
+    """One successful event per (secret id, secret name, metadata), in one statement."""
+    conn.execute(
+        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
+        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
+        " select %s, u.id, u.name, %s, %s, %s, %s, 'success', u.meta, %s, %s"
+        " from unnest(%s::uuid[], %s::text[], %s::jsonb[]) as u(id, name, meta)",
+        (project_id, principal.kind, principal.actor_id, principal.run_id, action,
+         request.ip_address, request.user_agent, [e[0] for e in events], [e[1] for e in events],
+         [Jsonb(e[2]) for e in events]),
+    )
+
+
 _AUDIT_COLUMNS = (
-    "id, project_id, secret_id, secret_name, actor_type, actor_id, run_id, action, outcome,"
-    " metadata, host(ip_address), user_agent, created_at"
+    "id, project_id, secret_id, secret_name, actor_type, actor_id,"
+    " case when actor_type = 'user' then meshhook.member_email(project_id, actor_id) end,"
+    " run_id, action, outcome, metadata, host(ip_address), user_agent, created_at"
 )
 
 
