@@ -28,7 +28,7 @@ class CreateSecret(_Strict):
     value: str = Field(description=f"1 byte to {_DEFAULTS.max_value_bytes // 1024} KiB of UTF-8 (by default;"
                        " MESHHOOK_MAX_VALUE_BYTES). Never returned by list or get.")
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
-    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS, description=(
+    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS, strict=True, description=(
         "Remind to rotate this many days after each new version (metadata: rotation_due_at,"
         " rotation_overdue); null for no reminder."))
 
@@ -36,7 +36,7 @@ class CreateSecret(_Strict):
 class UpdateSecret(_Strict):
     value: str | None = Field(default=None, description="A new value: a rotation, version + 1.")
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
-    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS,
+    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS, strict=True,
                                              description="As on create; null removes the reminder.")
 
 

@@ -63,7 +63,7 @@ def get_sealed(
         return None
     meta = SecretMeta(*row[:META_COLUMNS])
     version_no, kek_id, dek, ct = row[META_COLUMNS:]
-    return meta, Binding(project_id, secret_id, version_no), Sealed(kek_id, bytes(dek), bytes(ct))
+    return meta, Binding(meta.project_id, meta.id, version_no), Sealed(kek_id, bytes(dek), bytes(ct))
 
 
 def current_sealed(
