@@ -65,6 +65,8 @@ class Settings(BaseSettings):
         if v is not None and v.get_secret_value() and len(v.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes")
         return v
+    max_versions: int = Field(default=10, ge=1, le=1000, alias="MESHHOOK_MAX_VERSIONS")
+    max_import_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESHHOOK_MAX_IMPORT_BYTES")
 
     @field_validator("meshhook_root_key")
     @classmethod

@@ -44,6 +44,8 @@ def build_container(settings: Settings, *, root_key: RootKey | None = None) -> C
         max_value_bytes=settings.max_value_bytes,
         max_secrets_per_project=settings.max_secrets_per_project,
         reveals_per_minute=settings.reveals_per_minute,
+        max_versions=settings.max_versions,
+        max_import_bytes=settings.max_import_bytes,
     )
     secret = settings.supabase_jwt_secret.get_secret_value() if settings.supabase_jwt_secret else None
     verifier = TokenVerifier(jwt_secret=secret, jwks_url=settings.supabase_jwks_url,

@@ -19,6 +19,11 @@ WHO = {
     "reveal_secret": "admin",
     "resolve_secrets": "a workflow run of the project (runner token), or `service_role`",
     "audit_events": "admin",
+    "list_versions": "viewer, editor, admin",
+    "rollback_secret": "editor, admin",
+    "import_secrets": "editor, admin",
+    "export_secrets": "admin",
+    "check_references": "viewer, editor, admin, or a workflow run of the project",
 }
 
 INTRO = """# HTTP API reference
@@ -36,7 +41,8 @@ do not edit by hand. A walkthrough with curl is in the README.
 - Errors: `{"error": "<code>", "message": "<text>"}`, with the codes in the table below.
 - Limits: name `^[A-Za-z_][A-Za-z0-9_]{0,127}$`, unique per project ignoring case and
   immutable; value 1 byte to 64 KiB of UTF-8; description at most 500 characters; at most
-  1,000 secrets per project; request body at most 128 KiB.
+  1,000 secrets per project; request body at most 128 KiB (the import route: 1 MiB);
+  the last 10 versions of each secret are kept (`MESHHOOK_MAX_VERSIONS`), older ones destroyed.
 """
 
 

@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from shared.api.errors import install_error_handlers
 from shared.api.middleware import BodyLimitAndSecurityHeaders
 from shared.api.routes import ROUTERS
+from shared.api.routes.bulk import IMPORT_PATH
 from shared.api.schemas import Health
 from shared.container import Container, default_container
 
@@ -27,6 +28,7 @@ ROUTE_NAMES = tuple(r.name for router in ROUTERS for r in router.routes)
 def create_app(
     *, only: Iterable[str] | None = None, container: Callable[[], Container] = default_container,
     static_dir: Path | None = None, max_body_bytes: int = 128 * 1024, cors_origins: Iterable[str] = (),
+    max_import_bytes: int = 1024 * 1024,
 ):
     """The API. `only` keeps the named routes (one Lambda = one route)."""
     wanted = set(only) if only is not None else None
@@ -60,7 +62,7 @@ def create_app(
     if static_dir is not None and (static_dir / "index.html").is_file():
         _mount_ui(app, static_dir)
 
-    asgi = BodyLimitAndSecurityHeaders(app, max_body_bytes)
+    asgi = BodyLimitAndSecurityHeaders(app, max_body_bytes, per_route=[(IMPORT_PATH, max_import_bytes)])
     origins = list(cors_origins)
     if origins:
         asgi = CORSMiddleware(asgi, allow_origins=origins, allow_credentials=False,
@@ -131,7 +133,7 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
 
         settings = get_settings()
         app = create_app(only=[route_name], max_body_bytes=settings.max_body_bytes,
-                         cors_origins=settings.cors_origin_list)
+                         cors_origins=settings.cors_origin_list, max_import_bytes=settings.max_import_bytes)
         return Mangum(app, lifespan="off")
 
     def handler(event: dict, context: object) -> dict:

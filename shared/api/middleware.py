@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,15 +47,19 @@ class BodyLimitAndSecurityHeaders:
     streamed so far pass it: it is never buffered whole. Every response, errors and the
     UI's files included, gets SECURITY_HEADERS."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 per_route: Iterable[tuple[str, int]] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # (route path template, its own limit): e.g. the import route's 1 MiB.
+        self.per_route = [(_path_pattern(path), limit) for path, limit in per_route]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        limit = next((lim for pattern, lim in self.per_route if pattern.match(scope.get("path", ""))),
+                     self.max_body_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -100,6 +105,11 @@ class BodyLimitAndSecurityHeaders:
                       log_safe(scope.get("path", "")))
             if not started:
                 await _refuse(send, 500, "internal", "internal error")
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/api/projects/{project_id}/x` matches any one segment in place of each `{...}`."""
+    return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)) + "$")
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:

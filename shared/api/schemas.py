@@ -8,11 +8,17 @@ The limits published here are the ones the service enforces (shared/secrets/limi
 from __future__ import annotations
 
 import uuid
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.secrets.limits import MAX_DESCRIPTION_CHARS, NAME_PATTERN, Limits
-from shared.store.models import AuditEvent, SecretMeta
+from shared.secrets.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_ROTATION_DAYS,
+    NAME_PATTERN,
+    Limits,
+)
+from shared.store.models import AuditEvent, SecretMeta, VersionMeta
 
 _DEFAULTS = Limits()
 
@@ -27,11 +33,61 @@ class CreateSecret(_Strict):
     value: str = Field(description=f"1 byte to {_DEFAULTS.max_value_bytes // 1024} KiB of UTF-8 (by default;"
                        " MESHHOOK_MAX_VALUE_BYTES). Never returned by list or get.")
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
+    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS, strict=True, description=(
+        "Remind to rotate this many days after each new version (metadata: rotation_due_at,"
+        " rotation_overdue); null for no reminder."))
 
 
 class UpdateSecret(_Strict):
     value: str | None = Field(default=None, description="A new value: a rotation, version + 1.")
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
+    rotation_period_days: int | None = Field(default=None, ge=1, le=MAX_ROTATION_DAYS, strict=True,
+                                             description="As on create; null removes the reminder.")
+
+
+class RevealSecret(_Strict):
+    version: int | None = Field(default=None, ge=1, description="A kept version; the current one if absent.")
+    purpose: Literal["reveal", "copy"] = Field(
+        default="reveal", description="`copy` when the value goes to the clipboard: audited as copy.")
+
+
+class RollbackSecret(_Strict):
+    version: int = Field(ge=1, description="The kept version whose value becomes a new version.")
+
+
+Format = Literal["dotenv", "json"]
+
+
+class ImportSecrets(_Strict):
+    format: Format = Field(description="`dotenv` (.env text) or `json` (an object of NAME: value).")
+    content: str = Field(description=f"The file's text; the body may be up to {_DEFAULTS.max_import_bytes // 1024}"
+                         " KiB (MESHHOOK_MAX_IMPORT_BYTES).")
+    on_conflict: Literal["fail", "skip", "overwrite"] = Field(
+        default="fail", description="For names that exist: 409 (fail), leave them (skip), or a new version.")
+
+
+class ExportSecrets(_Strict):
+    format: Format
+    names: list[str] | None = Field(default=None, min_length=1, description="Only these; all by default.")
+
+
+class CheckConfig(_Strict):
+    config: Any = Field(description="A workflow step's config: any JSON.")
+
+
+class CheckResult(BaseModel):
+    referenced: list[str] = Field(description="Every {{secrets.NAME}} in the config, sorted.")
+    missing: list[str] = Field(description="The referenced names no secret of the project has.")
+
+
+class VersionList(BaseModel):
+    versions: list[VersionMeta]
+
+
+class ImportOutcome(BaseModel):
+    created: list[str]
+    updated: list[str]
+    skipped: list[str]
 
 
 class ResolveSecrets(_Strict):

@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     app = create_app(static_dir=Path(args.ui), max_body_bytes=settings.max_body_bytes,
-                     cors_origins=settings.cors_origin_list)
+                     cors_origins=settings.cors_origin_list, max_import_bytes=settings.max_import_bytes)
     default_container()  # build now, so a bad setting stops start-up, not the first request
     print(f"meshhook-secrets: serving on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", **settings.uvicorn_proxy_options())

@@ -1,4 +1,5 @@
-"""Step 2 of KEK rotation: move every DEK under a retired KEK to the active KEK.
+"""Step 2 of KEK rotation: move every DEK under a retired KEK to the active KEK: the DEK
+of every kept version of every secret (a row of project_secret_versions), in one pass.
 
 A batch is one transaction: lock up to N rows under retired KEKs (`FOR UPDATE SKIP LOCKED`,
 so concurrent runs and workers take disjoint rows and never wait on API writers), unwrap
@@ -58,14 +59,14 @@ def rewrap_batch(conn: Connection, ring: Keyring, limit: int, *, wait: bool = Fa
     rows = sql.lock_deks_under(conn, old, limit, wait=wait)
     if not rows:
         return 0
-    ids, deks = [], []
+    keys, deks = [], []
     for secret_id, project_id, version, kek_id, wrapped in rows:
         try:
             deks.append(rewrap_dek(ring, kek_id, wrapped, Binding(project_id, secret_id, version)))
         except DecryptionError:
             raise DekIntegrityError(secret_id) from None
-        ids.append(secret_id)
-    sql.set_deks(conn, ring.active_id, ids, deks)
+        keys.append((secret_id, version))
+    sql.set_deks(conn, ring.active_id, keys, deks)
     return len(rows)
 
 

@@ -18,6 +18,9 @@ from shared.store import audit
 from shared.store.models import AuditPage
 
 MAX_PAGE = 200
+# Every action a project's trail can hold (system jobs' events have no project).
+ACTIONS = ("create", "update", "rotate", "rollback", "delete", "reveal", "copy", "export", "import",
+           "resolve")
 
 
 def encode_cursor(last_id: int) -> str:
@@ -44,6 +47,8 @@ def audit_events(
     for field, text in (("actor", actor), ("action", action)):
         if text is not None and "\x00" in text:  # Postgres text cannot hold NUL: a 500 otherwise
             raise ValidationFailed(f"{field} must not contain NUL characters")
+    if action is not None and action not in ACTIONS:
+        raise ValidationFailed("action must be one of " + ", ".join(ACTIONS))
     before_id = decode_cursor(cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE))
     with service.db.as_caller(principal.db_claims()) as conn:

@@ -21,6 +21,8 @@ class Limits:
     max_secrets_per_project: int = 1000
     max_resolve_names: int = 1000
     reveals_per_minute: int = 60  # per user and project: bounds what one stolen admin token can read
+    max_versions: int = 10  # versions kept per secret; older ones are destroyed
+    max_import_bytes: int = 1024 * 1024  # request body of the import route
 
 
 def check_name(name: str) -> str:
@@ -63,6 +65,20 @@ def check_description(description: str | None) -> str | None:
     return description
 
 
-def check_room(current_count: int, limits: Limits) -> None:
-    if current_count >= limits.max_secrets_per_project:
-        raise Conflict(f"the project already holds {limits.max_secrets_per_project} secrets, the limit")
+def check_room(current_count: int, limits: Limits, adding: int = 1) -> None:
+    if current_count + adding > limits.max_secrets_per_project:
+        if adding == 1:
+            raise Conflict(f"the project already holds {limits.max_secrets_per_project} secrets, the limit")
+        raise Conflict(f"the project holds {current_count} secrets; {adding} more would pass the"
+                       f" limit of {limits.max_secrets_per_project}")
+
+
+MAX_ROTATION_DAYS = 3650
+
+
+def check_rotation_period(days: int | None) -> int | None:
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_ROTATION_DAYS:
+        raise ValidationFailed(f"rotation_period_days must be 1 to {MAX_ROTATION_DAYS}, or null")
+    return days

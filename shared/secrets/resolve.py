@@ -50,8 +50,8 @@ def resolve_secrets(
                 # Raising rolls back the last_used_at stamps and the audit rows.
                 raise NotFound("unknown secrets: " + ", ".join(missing))
             values = {}
-            for lowered, meta, sealed in rows:
-                value = service.decrypt(ring, meta, sealed)
+            for lowered, binding, sealed in rows:
+                value = service.decrypt(ring, binding, sealed)
                 for requested in wanted[lowered]:
                     values[requested] = value
         return values

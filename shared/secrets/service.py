@@ -33,14 +33,17 @@ from shared.secrets.limits import (
     check_description,
     check_name,
     check_room,
+    check_rotation_period,
     check_value,
 )
 from shared.secrets.reveal_limit import enforce_reveal_limit
-from shared.store import audit
+from shared.store import audit, versions
 from shared.store import secrets as repo
 from shared.store.database import Connection, Database
 from shared.store.errors import DuplicateKey, KekRetired
 from shared.store.models import RequestInfo, SecretMeta
+from shared.store.secrets import NewSecret
+from shared.store.versions import NewVersion
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")
@@ -69,12 +72,15 @@ class SecretsService:
             yield conn
 
     @staticmethod
-    def require(conn: Connection, project_id: uuid.UUID, need: str) -> str:
-        """The caller's role, if at least `need`; NotFound for non-members, as for no project."""
+    def require(conn: Connection, project_id: uuid.UUID, need: str, *, runner: bool = False) -> str:
+        """The caller's role, if at least `need` (or a runner of the project, when `runner`);
+        NotFound for non-members, as for no project."""
         found = repo.caller_project_role(conn, project_id)
         if found is None:
             raise NotFound("project not found")
         role = found[1]
+        if role == "runner" and runner:
+            return role
         if role == "runner" or _RANK.get(role, 0) < _RANK[need]:
             raise Forbidden(f"this needs the {need} role in the project")
         return role
@@ -89,7 +95,7 @@ class SecretsService:
             audit.insert_audit(conn, principal, request, project_id=project_id, action=action,
                                outcome=outcome, secret_id=secret_id)
 
-    def _guarded(
+    def guarded(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
         secret_id: uuid.UUID | None, operation: Callable[[Keyring], T],
     ) -> T:
@@ -119,16 +125,46 @@ class SecretsService:
                 ring = self.keys.reload()
         raise AssertionError("unreachable")
 
-    def decrypt(self, ring: Keyring, meta: SecretMeta, sealed: Sealed) -> str:
+    def decrypt(self, ring: Keyring, binding: Binding, sealed: Sealed) -> str:
         """The plaintext of one stored version; tampering is an IntegrityFailure (500)."""
         if sealed.kek_id not in ring:
             raise StaleKeyring()
         try:
-            plain = open_value(ring, sealed, Binding(meta.project_id, meta.id, meta.version))
+            plain = open_value(ring, sealed, binding)
         except DecryptionError:
-            log.error("secret failed its integrity check", extra={"secret_id": str(meta.id)})
+            log.error("secret failed its integrity check", extra={"secret_id": str(binding.secret_id)})
             raise IntegrityFailure() from None
         return plain.decode("utf-8")
+
+    def check_reveal_rate(self, conn: Connection, principal: Principal, project_id: uuid.UUID) -> None:
+        """Reveals, copies and exports share one per-minute limit per actor and project,
+        exact under concurrency (shared/secrets/reveal_limit.py)."""
+        enforce_reveal_limit(conn, principal, project_id, self.limits)
+
+    def add_secrets(
+        self, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
+        new: list[tuple[NewSecret, bytes]],
+    ) -> list[SecretMeta]:
+        """Insert secrets at version 1 (metadata, then the sealed versions), in batch."""
+        metas = repo.insert_secrets(conn, project_id, [n for n, _ in new])
+        versions.insert_versions(conn, project_id, principal, [
+            NewVersion(n.id, 1, seal_value(ring, raw, Binding(project_id, n.id, 1))) for n, raw in new])
+        return metas
+
+    def add_versions(
+        self, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
+        new: list[tuple[SecretMeta, bytes]],
+    ) -> dict[uuid.UUID, SecretMeta]:
+        """A new current version of each secret (rows locked by the caller), each with a fresh
+        DEK bound to its own number; versions pushed out of the kept window are destroyed."""
+        current = {meta.id: meta.version + 1 for meta, _ in new}
+        versions.insert_versions(conn, project_id, principal, [
+            NewVersion(meta.id, current[meta.id],
+                       seal_value(ring, raw, Binding(project_id, meta.id, current[meta.id])))
+            for meta, raw in new])
+        metas = repo.set_current_versions(conn, current)
+        versions.prune_versions(conn, current, self.limits.max_versions)
+        return metas
 
     # -- operations ----------------------------------------------------------------------
 
@@ -144,32 +180,31 @@ class SecretsService:
 
     def create(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
-        name: str, value: str, description: str | None = None,
+        name: str, value: str, description: str | None = None, rotation_period_days: int | None = None,
     ) -> SecretMeta:
         check_name(name)
         raw = check_value(value, self.limits)
-        description = check_description(description)
+        new = NewSecret(uuid.uuid4(), name, check_description(description),
+                        check_rotation_period(rotation_period_days))
 
         def operation(ring: Keyring) -> SecretMeta:
             try:
                 with self._tx(principal) as conn:
                     self.require(conn, project_id, "editor")
                     check_room(repo.lock_project_for_create(conn, project_id), self.limits)
-                    secret_id = uuid.uuid4()
-                    sealed = seal_value(ring, raw, Binding(project_id, secret_id, 1))
-                    meta = repo.insert_secret(conn, secret_id, project_id, name, description, sealed)
+                    [meta] = self.add_secrets(conn, ring, principal, project_id, [(new, raw)])
                     audit.insert_audit(conn, principal, request, project_id=project_id, action="create",
-                                       secret_id=secret_id, secret_name=name, metadata={"version": 1})
+                                       secret_id=meta.id, secret_name=name, metadata={"version": 1})
                     return meta
             except DuplicateKey:
                 raise Conflict(f"a secret named {name} already exists in this project") from None
 
-        return self._guarded(principal, request, project_id, "create", None, operation)
+        return self.guarded(principal, request, project_id, "create", None, operation)
 
-    def list(self, principal: Principal, project_id: uuid.UUID) -> list[SecretMeta]:
+    def list(self, principal: Principal, project_id: uuid.UUID, *, overdue: bool = False) -> list[SecretMeta]:
         with self._tx(principal) as conn:
             self.require(conn, project_id, "viewer")
-            return repo.list_secrets(conn, project_id)
+            return repo.list_secrets(conn, project_id, overdue=overdue)
 
     def get(self, principal: Principal, project_id: uuid.UUID, secret_id: uuid.UUID) -> SecretMeta:
         with self._tx(principal) as conn:
@@ -179,45 +214,54 @@ class SecretsService:
             raise NotFound("secret not found")
         return meta
 
+    def locked_current(
+        self, conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID, if_match: int | None,
+    ) -> SecretMeta:
+        """The secret's row, locked for a change; 412 if If-Match names another version."""
+        current = repo.get_secret(conn, project_id, secret_id, for_update=True)
+        if current is None:
+            raise NotFound("secret not found")
+        if if_match is not None and if_match != current.version:
+            raise PreconditionFailed(f"the secret is at version {current.version}, not {if_match}")
+        return current
+
     def update(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID,
-        *, value: str | None = None, description: str | None = None, set_description: bool = False,
-        if_match: int | None = None,
+        *, value: str | None = None, fields: dict[str, object] | None = None, if_match: int | None = None,
     ) -> SecretMeta:
-        """A new value is a rotation (version + 1); a description alone keeps the version."""
-        if value is None and not set_description:
-            raise ValidationFailed("give a new value, a description, or both")
+        """A new value is a rotation (version + 1); metadata fields (description,
+        rotation_period_days) alone keep the version."""
+        fields = dict(fields or {})
+        if value is None and not fields:
+            raise ValidationFailed("give a new value, a description, a rotation period, or several")
         raw = check_value(value, self.limits) if value is not None else None
-        description = check_description(description)
+        if "description" in fields:
+            fields["description"] = check_description(fields["description"])  # type: ignore[arg-type]
+        if "rotation_period_days" in fields:
+            fields["rotation_period_days"] = check_rotation_period(fields["rotation_period_days"])  # type: ignore[arg-type]
 
         def operation(ring: Keyring) -> SecretMeta:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "editor")
-                current = repo.get_secret(conn, project_id, secret_id, for_update=True)
-                if current is None:
-                    raise NotFound("secret not found")
-                if if_match is not None and if_match != current.version:
-                    raise PreconditionFailed(
-                        f"the secret is at version {current.version}, not {if_match}"
-                    )
-                if raw is None:
-                    meta = repo.update_description(conn, secret_id, description)
-                else:
-                    version = current.version + 1
-                    sealed = seal_value(ring, raw, Binding(project_id, secret_id, version))
-                    meta = repo.update_value(conn, secret_id, version, sealed, description, set_description)
-                changed = (["value"] if raw is not None else []) + (["description"] if set_description else [])
+                meta = current = self.locked_current(conn, project_id, secret_id, if_match)
+                if fields:
+                    meta = repo.update_fields(conn, secret_id, fields)
+                if raw is not None:
+                    meta = self.add_versions(conn, ring, principal, project_id, [(current, raw)])[secret_id]
+                changed = (["value"] if raw is not None else []) + sorted(fields)
                 audit.insert_audit(conn, principal, request, project_id=project_id,
                                    action="rotate" if raw is not None else "update",
                                    secret_id=secret_id, secret_name=current.name,
                                    metadata={"version": meta.version, "changed": changed})
                 return meta
 
-        return self._guarded(principal, request, project_id, "update", secret_id, operation)
+        return self.guarded(principal, request, project_id, "update", secret_id, operation)
 
     def delete(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID
     ) -> None:
+        """Delete a secret and every one of its versions."""
+
         def operation(ring: Keyring) -> None:
             with self._tx(principal) as conn:
                 self.require(conn, project_id, "editor")
@@ -227,25 +271,14 @@ class SecretsService:
                 audit.insert_audit(conn, principal, request, project_id=project_id, action="delete",
                                    secret_id=secret_id, secret_name=name)
 
-        self._guarded(principal, request, project_id, "delete", secret_id, operation)
+        self.guarded(principal, request, project_id, "delete", secret_id, operation)
 
     def reveal(
-        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID
+        self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, secret_id: uuid.UUID,
+        *, version: int | None = None, purpose: str = "reveal",
     ) -> str:
-        """The value, for an admin. The audit row commits before the value is returned."""
+        """The value of the current (or a kept older) version, for an admin; audited as
+        `reveal` or `copy` (shared/secrets/versions.py)."""
+        from shared.secrets.versions import reveal
 
-        def operation(ring: Keyring) -> str:
-            with self._tx(principal) as conn:
-                self.require(conn, project_id, "admin")
-                enforce_reveal_limit(conn, principal, project_id, self.limits)
-                found = repo.get_sealed(conn, project_id, secret_id)
-                if found is None:
-                    raise NotFound("secret not found")
-                meta, sealed = found
-                value = self.decrypt(ring, meta, sealed)
-                audit.insert_audit(conn, principal, request, project_id=project_id, action="reveal",
-                                   secret_id=secret_id, secret_name=meta.name,
-                                   metadata={"version": meta.version})
-            return value
-
-        return self._guarded(principal, request, project_id, "reveal", secret_id, operation)
+        return reveal(self, principal, request, project_id, secret_id, version=version, purpose=purpose)

@@ -17,11 +17,6 @@ from shared.store.database import Connection
 from shared.store.models import AuditEvent, RequestInfo
 
 
-def recent_reveals(conn: Connection, project_id: uuid.UUID, actor_id: str | None) -> int:
-    """Successful reveals by this actor in this project during the last minute."""
-    return lock_and_count_reveals(conn, project_id, actor_id, 1)[0]
-
-
 def lock_and_count_reveals(
     conn: Connection, project_id: uuid.UUID, actor_id: str | None, limit: int,
 ) -> tuple[int, int]:
@@ -29,17 +24,20 @@ def lock_and_count_reveals(
     would fit under `limit`), counted under a transaction-level advisory lock on
     (project, actor): parallel reveals by one actor queue here until the one ahead commits
     its audit row (or rolls back), so the count each sees is exact. The lock ends with the
-    transaction, which also makes it safe through a transaction-mode pooler."""
+    transaction, which also makes it safe through a transaction-mode pooler. Each reveal
+    and copy counts one, each export one (however many secrets it wrote, one event each,
+    sharing the export's `export_id`). As the count never exceeds the limit, one more fits
+    when the oldest counted event leaves the window."""
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
                  (f"meshhook.reveal:{project_id}:{actor_id}",))
     count, retry_after = conn.execute(
-        "with recent as (select created_at from public.secret_audit_events where project_id = %s"
-        " and actor_id = %s and action = 'reveal' and outcome = 'success'"
-        " and created_at > now() - interval '1 minute')"
-        " select (select count(*) from recent),"
-        " (select ceil(extract(epoch from created_at + interval '1 minute' - clock_timestamp()))::int"
-        "    from recent order by created_at offset greatest((select count(*) from recent) - %s, 0) limit 1)",
-        (project_id, actor_id, limit),
+        "select count(*) filter (where action <> 'export')"
+        " + count(distinct metadata ->> 'export_id') filter (where action = 'export'),"
+        " ceil(extract(epoch from min(created_at) + interval '1 minute' - clock_timestamp()))::int"
+        " from public.secret_audit_events where project_id = %s and actor_id = %s"
+        " and action in ('reveal', 'copy', 'export') and outcome = 'success'"
+        " and created_at > now() - interval '1 minute'",
+        (project_id, actor_id),
     ).fetchone()
     return count, max(int(retry_after or 1), 1)
 
@@ -59,9 +57,26 @@ def insert_audit(
     )
 
 
+def insert_audit_many(
+    conn: Connection, principal: Principal, request: RequestInfo, *, project_id: uuid.UUID,
+    action: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]],
+) -> None:
+    """One successful event per (secret id, secret name, metadata), in one statement."""
+    conn.execute(
+        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
+        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
+        " select %s, u.id, u.name, %s, %s, %s, %s, 'success', u.meta, %s, %s"
+        " from unnest(%s::uuid[], %s::text[], %s::jsonb[]) as u(id, name, meta)",
+        (project_id, principal.kind, principal.actor_id, principal.run_id, action,
+         request.ip_address, request.user_agent, [e[0] for e in events], [e[1] for e in events],
+         [Jsonb(e[2]) for e in events]),
+    )
+
+
 _AUDIT_COLUMNS = (
-    "id, project_id, secret_id, secret_name, actor_type, actor_id, run_id, action, outcome,"
-    " metadata, host(ip_address), user_agent, created_at"
+    "id, project_id, secret_id, secret_name, actor_type, actor_id,"
+    " case when actor_type = 'user' then meshhook.member_email(project_id, actor_id) end,"
+    " run_id, action, outcome, metadata, host(ip_address), user_agent, created_at"
 )
 
 

@@ -1,4 +1,5 @@
-"""Every SQL statement on the KEK table, and the DEK columns that KEK rotation moves.
+"""Every SQL statement on the KEK table, and the DEK columns that KEK rotation moves (one
+row per kept secret version: project_secret_versions).
 
 Key management (shared/keys/) decides; these statements only read and write rows. The
 wrapped KEKs and DEKs they carry are opaque bytes here: nothing in this module unwraps.
@@ -14,6 +15,7 @@ from shared.store.database import Connection
 
 KekRow = tuple[int, str, bytes, str]  # id, state, wrapped_key, root_key_id
 DekRow = tuple[uuid.UUID, uuid.UUID, int, int, bytes]  # secret id, project id, version, kek id, wrapped DEK
+VERSIONS = "public.project_secret_versions"
 
 
 def lock_keks(conn: Connection) -> None:
@@ -84,7 +86,7 @@ def lock_kek_if_live(conn: Connection, kek_id: int) -> bool:
 
 def kek_in_use(conn: Connection, kek_id: int) -> bool:
     return conn.execute(
-        "select exists (select 1 from public.project_secrets where kek_id = %s)", (kek_id,)
+        f"select exists (select 1 from {VERSIONS} where kek_id = %s)", (kek_id,)
     ).fetchone()[0]
 
 
@@ -96,28 +98,31 @@ def destroy_kek(conn: Connection, kek_id: int) -> None:
 
 def count_deks_under(conn: Connection, kek_ids: list[int]) -> int:
     return conn.execute(
-        "select count(*) from public.project_secrets where kek_id = any(%s)", (kek_ids,)
+        f"select count(*) from {VERSIONS} where kek_id = any(%s)", (kek_ids,)
     ).fetchone()[0]
 
 
 def lock_deks_under(conn: Connection, kek_ids: list[int], limit: int, *, wait: bool) -> list[DekRow]:
-    """Up to `limit` rows whose DEK is wrapped by one of `kek_ids`, locked. Without `wait`,
-    rows another transaction holds are skipped (concurrent runs take disjoint rows)."""
+    """Up to `limit` version rows whose DEK is wrapped by one of `kek_ids`, locked. Without
+    `wait`, rows another transaction holds are skipped (concurrent runs take disjoint rows)."""
     lock = " limit %s for update" + ("" if wait else " skip locked")
     rows = conn.execute(
-        "select id, project_id, version, kek_id, wrapped_dek from public.project_secrets"
+        f"select secret_id, project_id, version, kek_id, wrapped_dek from {VERSIONS}"
         " where kek_id = any(%s)" + lock,
         (kek_ids, limit),
     ).fetchall()
     return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
 
-def set_deks(conn: Connection, kek_id: int, ids: list[uuid.UUID], deks: list[bytes]) -> None:
-    """One UPDATE for the whole batch, joined to the new DEKs by id."""
+def set_deks(
+    conn: Connection, kek_id: int, keys: list[tuple[uuid.UUID, int]], deks: list[bytes]
+) -> None:
+    """One UPDATE for the whole batch, joined to the new DEKs by (secret id, version)."""
     conn.execute(
-        "update public.project_secrets s set kek_id = %s, wrapped_dek = u.dek"
-        " from unnest(%b::uuid[], %b::bytea[]) as u(id, dek) where s.id = u.id",
-        (kek_id, ids, deks),
+        f"update {VERSIONS} s set kek_id = %s, wrapped_dek = u.dek"
+        " from unnest(%b::uuid[], %b::int[], %b::bytea[]) as u(id, version, dek)"
+        " where s.secret_id = u.id and s.version = u.version",
+        (kek_id, [k[0] for k in keys], [k[1] for k in keys], deks),
     )
 
 
@@ -128,7 +133,8 @@ def kek_overview(conn: Connection) -> list[dict[str, Any]]:
         select k.id, k.state, k.root_key_id, k.created_at, k.retired_at, k.destroyed_at,
                clock_timestamp() - k.created_at, coalesce(c.deks, 0)
           from public.secret_keks k
-          left join (select kek_id, count(*) as deks from public.project_secrets group by kek_id) c
+          left join (select kek_id, count(*) as deks from public.project_secret_versions
+                      group by kek_id) c
                  on c.kek_id = k.id
          order by k.id
         """

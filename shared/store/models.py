@@ -18,6 +18,26 @@ class SecretMeta:
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None
+    rotation_period_days: int | None
+    rotation_due_at: datetime | None  # time of the current version + the period
+    rotation_overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a version. `email` only for a user who is still a member of the project."""
+
+    type: str  # user, runner, service or system
+    id: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionMeta:
+    version: int
+    created_at: datetime
+    created_by: Actor
+    current: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +56,7 @@ class AuditEvent:
     secret_name: str | None
     actor_type: str
     actor_id: str | None
+    actor_email: str | None  # a user actor who is still a member of the project; else None
     run_id: str | None
     action: str
     outcome: str

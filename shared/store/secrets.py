@@ -3,18 +3,37 @@
 Functions take a connection already inside a transaction (see shared/store/database.py) and return
 plain data. Row-level security applies underneath: these statements filter by project
 anyway, and the policies would hide other projects' rows if one forgot to.
+
+A secret is a `project_secrets` row (metadata and the number of its current version) and up
+to MESHHOOK_MAX_VERSIONS `project_secret_versions` rows (shared/store/versions.py), each
+holding one version's wrapped DEK and ciphertext. Statements that write many secrets (import)
+take arrays and run once per batch, not once per secret.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from shared.auth.principal import Principal
-from shared.crypto.envelope import Sealed
+from shared.crypto.envelope import Binding, Sealed
 from shared.store.database import Connection
 from shared.store.models import RequestInfo, SecretMeta
 
-_META = "id, project_id, name, description, version, created_at, updated_at, last_used_at"
+_DUE = "s.version_created_at + make_interval(days => s.rotation_period_days)"
+META = (
+    "s.id, s.project_id, s.name, s.description, s.version, s.created_at, s.updated_at,"
+    f" s.last_used_at, s.rotation_period_days, {_DUE}, coalesce({_DUE} <= now(), false)"
+)
+META_COLUMNS = 11
+
+
+@dataclass(frozen=True, slots=True)
+class NewSecret:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    rotation_period_days: int | None
 
 
 def caller_project_role(conn: Connection, project_id: uuid.UUID) -> tuple[str, str] | None:
@@ -33,22 +52,24 @@ def lock_project_for_create(conn: Connection, project_id: uuid.UUID) -> int:
     ).fetchone()[0]
 
 
-def insert_secret(
-    conn: Connection, secret_id: uuid.UUID, project_id: uuid.UUID, name: str,
-    description: str | None, sealed: Sealed,
-) -> SecretMeta:
-    row = conn.execute(
-        "insert into public.project_secrets"
-        " (id, project_id, name, description, version, kek_id, wrapped_dek, ciphertext)"
-        f" values (%s, %s, %s, %s, 1, %s, %s, %s) returning {_META}",
-        (secret_id, project_id, name, description, sealed.kek_id, sealed.wrapped_dek, sealed.ciphertext),
-    ).fetchone()
-    return SecretMeta(*row)
-
-
-def list_secrets(conn: Connection, project_id: uuid.UUID) -> list[SecretMeta]:
+def insert_secrets(conn: Connection, project_id: uuid.UUID, new: list[NewSecret]) -> list[SecretMeta]:
+    """Metadata rows at version 1, in one statement; their versions go in with insert_versions."""
     rows = conn.execute(
-        f"select {_META} from public.project_secrets where project_id = %s order by lower(name), name",
+        "insert into public.project_secrets as s (id, project_id, name, description, version,"
+        " rotation_period_days) select u.id, %s, u.name, u.description, 1, u.days"
+        " from unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) with ordinality"
+        f" as u(id, name, description, days, n) order by u.n returning {META}",
+        (project_id, [n.id for n in new], [n.name for n in new], [n.description for n in new],
+         [n.rotation_period_days for n in new]),
+    ).fetchall()
+    return [SecretMeta(*r) for r in rows]
+
+
+def list_secrets(conn: Connection, project_id: uuid.UUID, *, overdue: bool = False) -> list[SecretMeta]:
+    only = f" and {_DUE} <= now()" if overdue else ""
+    rows = conn.execute(
+        f"select {META} from public.project_secrets s where s.project_id = %s{only}"
+        " order by lower(s.name), s.name",
         (project_id,),
     ).fetchall()
     return [SecretMeta(*r) for r in rows]
@@ -59,49 +80,53 @@ def get_secret(
 ) -> SecretMeta | None:
     lock = " for update" if for_update else ""
     row = conn.execute(
-        f"select {_META} from public.project_secrets where project_id = %s and id = %s{lock}",
+        f"select {META} from public.project_secrets s where s.project_id = %s and s.id = %s{lock}",
         (project_id, secret_id),
     ).fetchone()
     return SecretMeta(*row) if row else None
 
 
-def get_sealed(
-    conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID
-) -> tuple[SecretMeta, Sealed] | None:
+def by_lowered_names(
+    conn: Connection, project_id: uuid.UUID, lowered: list[str], *, for_update: bool = False
+) -> dict[str, SecretMeta]:
+    """The project's secrets among these names (lower case), keyed by lowered name."""
+    lock = " for update" if for_update else ""
+    rows = conn.execute(
+        f"select {META} from public.project_secrets s"
+        f" where s.project_id = %s and lower(s.name) = any(%s::text[]) order by s.id{lock}",
+        (project_id, lowered),
+    ).fetchall()
+    return {r[2].lower(): SecretMeta(*r) for r in rows}
+
+
+def set_current_versions(conn: Connection, current: dict[uuid.UUID, int]) -> dict[uuid.UUID, SecretMeta]:
+    """Point each secret at its new current version (a rotation, a rollback, an import)."""
+    rows = conn.execute(
+        "update public.project_secrets s set version = u.version, version_created_at = now(),"
+        " updated_at = now() from unnest(%s::uuid[], %s::int[]) as u(id, version)"
+        f" where s.id = u.id returning {META}",
+        (list(current), list(current.values())),
+    ).fetchall()
+    return {r[0]: SecretMeta(*r) for r in rows}
+
+
+_EDITABLE = ("description", "rotation_period_days")
+
+
+def update_fields(conn: Connection, secret_id: uuid.UUID, fields: dict[str, object]) -> SecretMeta:
+    """Change metadata fields (description, rotation_period_days); the version stays."""
+    assert fields and set(fields) <= set(_EDITABLE), fields
+    assignments = ", ".join(f"{name} = %s" for name in fields)
     row = conn.execute(
-        f"select {_META}, kek_id, wrapped_dek, ciphertext from public.project_secrets"
-        " where project_id = %s and id = %s",
-        (project_id, secret_id),
-    ).fetchone()
-    if row is None:
-        return None
-    return SecretMeta(*row[:8]), Sealed(row[8], bytes(row[9]), bytes(row[10]))
-
-
-def update_value(
-    conn: Connection, secret_id: uuid.UUID, version: int, sealed: Sealed,
-    description: str | None, set_description: bool,
-) -> SecretMeta:
-    row = conn.execute(
-        "update public.project_secrets set version = %s, kek_id = %s, wrapped_dek = %s,"
-        " ciphertext = %s, updated_at = now(),"
-        " description = case when %s then %s else description end"
-        f" where id = %s returning {_META}",
-        (version, sealed.kek_id, sealed.wrapped_dek, sealed.ciphertext,
-         set_description, description, secret_id),
-    ).fetchone()
-    return SecretMeta(*row)
-
-
-def update_description(conn: Connection, secret_id: uuid.UUID, description: str | None) -> SecretMeta:
-    row = conn.execute(
-        f"update public.project_secrets set description = %s, updated_at = now() where id = %s returning {_META}",
-        (description, secret_id),
+        f"update public.project_secrets s set {assignments}, updated_at = now()"
+        f" where s.id = %s returning {META}",
+        (*fields.values(), secret_id),
     ).fetchone()
     return SecretMeta(*row)
 
 
 def delete_secret(conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID) -> str | None:
+    """Delete a secret; every version row goes with it (ON DELETE CASCADE)."""
     row = conn.execute(
         "delete from public.project_secrets where project_id = %s and id = %s returning name",
         (project_id, secret_id),
@@ -112,14 +137,15 @@ def delete_secret(conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID)
 def resolve_sealed(
     conn: Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     lowered_names: list[str],
-) -> list[tuple[str, SecretMeta, Sealed]]:
-    """In ONE statement: fetch the sealed values, stamp last_used_at (at most once a minute,
-    never waiting on another run), write an audit row per secret. The caller rolls all of
-    it back if any name was missing. The SQL is `meshhook.resolve_for_run` (migration
-    ..._resolve_function.sql), a function so that its plan is cached per session."""
+) -> list[tuple[str, Binding, Sealed]]:
+    """In ONE statement: fetch the current versions' sealed values, stamp last_used_at (at
+    most once a minute, never waiting on another run), write an audit row per secret. The
+    caller rolls all of it back if any name was missing. The SQL is `meshhook.resolve_for_run`
+    (migrations ..._resolve_function.sql, ..._secret_versions.sql), a function so that its
+    plan is cached per session."""
     rows = conn.execute(
         "select * from meshhook.resolve_for_run(%s, %s::text[], %s, %s, %s, %s::inet, %s)",
         (project_id, lowered_names, principal.kind, principal.actor_id, principal.run_id,
          request.ip_address, request.user_agent),
     ).fetchall()
-    return [(r[0], SecretMeta(*r[1:9]), Sealed(r[9], bytes(r[10]), bytes(r[11]))) for r in rows]
+    return [(r[0], Binding(r[2], r[1], r[5]), Sealed(r[9], bytes(r[10]), bytes(r[11]))) for r in rows]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from shared.store.models import RequestInfo
 from tests.api.conftest import secrets_url
 
-EVENT_KEYS = {"id", "project_id", "secret_id", "secret_name", "actor_type", "actor_id", "run_id", "action",
+EVENT_KEYS = {"id", "project_id", "secret_id", "secret_name", "actor_type", "actor_id", "actor_email", "run_id", "action",
               "outcome", "metadata", "ip_address", "user_agent", "created_at"}
 
 

@@ -10,8 +10,10 @@ from tests.api.conftest import secrets_url
 
 
 def snapshot(sql, project_id) -> list[tuple]:
-    return sql.execute("select id, name, description, version, kek_id, wrapped_dek, ciphertext, updated_at"
-                       " from project_secrets where project_id = %s order by id", (project_id,)).fetchall()
+    return sql.execute("select s.id, s.name, s.description, s.version, s.updated_at, v.version, v.kek_id,"
+                       " v.wrapped_dek, v.ciphertext from project_secrets s"
+                       " left join project_secret_versions v on v.secret_id = s.id"
+                       " where s.project_id = %s order by s.id, v.version", (project_id,)).fetchall()
 
 
 BAD_CREATES = [

@@ -6,7 +6,8 @@ import uuid
 
 from tests.api.conftest import secrets_url
 
-META_KEYS = {"id", "project_id", "name", "description", "version", "created_at", "updated_at", "last_used_at"}
+META_KEYS = {"id", "project_id", "name", "description", "version", "created_at", "updated_at", "last_used_at",
+             "rotation_period_days", "rotation_due_at", "rotation_overdue"}
 
 
 def test_full_lifecycle(client, project, create):

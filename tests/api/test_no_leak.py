@@ -11,6 +11,7 @@ from tests.api.conftest import secrets_url
 
 VALUE_1 = "fake-leak-canary-v1-93b1f0"
 VALUE_2 = "fake-leak-canary-v2-5c7d2e"
+VALUE_3 = "fake-leak-canary-v3-a81c07"  # imported, exported, in refused imports
 
 
 def forms(value: str) -> list[str]:
@@ -38,14 +39,31 @@ def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
         responses.append(client.put(secrets_url(project.id, sid), json={"value": VALUE_1},
                                     headers=project.auth("viewer")))
         reveal = client.post(secrets_url(project.id, sid, "reveal"), headers=owner)
+        # The lifecycle routes: versions, rollback, copy, import (good and refused), export, check.
+        responses.append(client.get(secrets_url(project.id, sid, "versions"), headers=owner))
+        responses.append(client.post(secrets_url(project.id, sid, "rollback"), json={"version": 1}, headers=owner))
+        copied = client.post(secrets_url(project.id, sid, "reveal"), json={"version": 2, "purpose": "copy"},
+                             headers=owner)
+        imports = [f"IMPORTED='{VALUE_3}'\n", f"bad-name={VALUE_3}\nX=\n", f"U='{VALUE_3}\n"]
+        for content in imports:
+            responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
+                                         json={"format": "dotenv", "content": content, "on_conflict": "fail"}))
+        responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
+                                     json={"format": "json", "content": '{"IMPORTED": "%s", "n": 1}' % VALUE_3,
+                                           "on_conflict": "fail"}))
+        exported = client.post(secrets_url(project.id, "export"), json={"format": "dotenv"}, headers=owner)
+        responses.append(client.post(secrets_url(project.id, "check"), headers=owner,
+                                     json={"config": {"a": "{{secrets.CANARY}} {{secrets.NOPE}}"}}))
         responses.append(client.delete(secrets_url(project.id, sid), headers=owner))
     finally:
         for name in list(logging.root.manager.loggerDict):
             logging.getLogger(name).setLevel(logging.NOTSET)
 
     assert reveal.json() == {"value": VALUE_2}
+    assert copied.json() == {"value": VALUE_2}
+    assert VALUE_1 in exported.text and VALUE_3 in exported.text
     statuses = [r.status_code for r in responses]
-    assert statuses == [201, 200, 200, 200, 409, 422, 422, 403, 204]
+    assert statuses == [201, 200, 200, 200, 409, 422, 422, 403, 200, 200, 200, 422, 422, 422, 200, 204]
 
     audit = sql.execute("select row_to_json(e)::text from secret_audit_events e where project_id = %s",
                         (project.id,)).fetchall()
@@ -58,7 +76,7 @@ def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
         "output": out + err,
     }
     assert caplog.records, "DEBUG logging captured nothing: the test would prove nothing"
-    for value in (VALUE_1, VALUE_2):
+    for value in (VALUE_1, VALUE_2, VALUE_3):
         for form in forms(value):
             for where, text in haystacks.items():
                 assert form not in text, f"value leaked into {where}"

@@ -37,12 +37,13 @@ class World:
     project_id: uuid.UUID
     owner: uuid.UUID
 
-    def seed(self, n: int, prefix: str = "S") -> dict[uuid.UUID, bytes]:
-        """n secrets under the active KEK (created if there is none), straight into the table."""
+    def seed(self, n: int, prefix: str = "S", versions: int = 1) -> dict[uuid.UUID, bytes]:
+        """n secrets under the active KEK (created if there is none), straight into the tables,
+        each with `versions` versions; their current values."""
         ring = KeyStore(self.db, self.root).reload()
         values = [os.urandom(8).hex().encode() + b"-%d" % i for i in range(n)]
         with self.db.as_system() as conn:
-            ids = seed_secrets(conn, ring, self.project_id, values, prefix=prefix)
+            ids = seed_secrets(conn, ring, self.project_id, values, prefix=prefix, versions=versions)
         return dict(zip(ids, values, strict=True))
 
     def new_kek(self, *, backdate_days: int = 0) -> int:
@@ -98,12 +99,28 @@ def world(fresh_dsn: str) -> Iterator[World]:
 # -- looking underneath -------------------------------------------------------------------
 
 
+VERSION_COLUMNS = ("secret_id, version, project_id, kek_id, wrapped_dek, ciphertext, created_at,"
+                   " created_by_type, created_by_id")
+
+
+def version_rows(dsn: str) -> dict[tuple[uuid.UUID, int], tuple]:
+    """(secret id, version) -> the version's row (columns: VERSION_COLUMNS)."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(f"select {VERSION_COLUMNS} from public.project_secret_versions").fetchall()
+    return {r[:2]: r for r in rows}
+
+
+def secret_rows(dsn: str) -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("select * from public.project_secrets order by id").fetchall()
+
+
 def snapshot(dsn: str) -> list[tuple]:
-    """Every byte of the KEK and secret tables, in a stable order."""
+    """Every byte of the KEK, secret and version tables, in a stable order: the KEKs, then
+    each version row (columns: VERSION_COLUMNS), then the secrets' rows."""
     with psycopg.connect(dsn) as conn:
         keks = conn.execute("select * from public.secret_keks order by id").fetchall()
-        rows = conn.execute("select * from public.project_secrets order by id").fetchall()
-    return keks + rows
+    return keks + sorted(version_rows(dsn).values()) + secret_rows(dsn)
 
 
 def kek_states(dsn: str) -> dict[int, str]:
@@ -118,18 +135,26 @@ def kek_states(dsn: str) -> dict[int, str]:
 
 def deks_per_kek(dsn: str) -> dict[int, int]:
     with psycopg.connect(dsn) as conn:
-        return dict(conn.execute("select kek_id, count(*) from public.project_secrets group by kek_id"))
+        return dict(conn.execute("select kek_id, count(*) from public.project_secret_versions group by kek_id"))
+
+
+def decrypt_versions(dsn: str, root: RootKey) -> dict[tuple[uuid.UUID, int], bytes]:
+    """Every stored version's value by (secret id, version), opened with a keyring loaded
+    from scratch (nothing cached)."""
+    with psycopg.connect(dsn) as conn:
+        ring = load_keyring(conn, root)
+        rows = conn.execute("select secret_id, project_id, version, kek_id, wrapped_dek, ciphertext"
+                            " from public.project_secret_versions").fetchall()
+    assert ring is not None
+    return {(sid, ver): open_value(ring, Sealed(kek, bytes(dek), bytes(ct)), Binding(pid, sid, ver))
+            for sid, pid, ver, kek, dek, ct in rows}
 
 
 def decrypt_all(dsn: str, root: RootKey) -> dict[uuid.UUID, bytes]:
-    """Every stored value, opened with a keyring loaded from scratch (nothing cached)."""
+    """Every secret's current value (the secrets seeded with one version have only that)."""
     with psycopg.connect(dsn) as conn:
-        ring = load_keyring(conn, root)
-        rows = conn.execute("select id, project_id, version, kek_id, wrapped_dek, ciphertext"
-                            " from public.project_secrets").fetchall()
-    assert ring is not None
-    return {sid: open_value(ring, Sealed(kek, bytes(dek), bytes(ct)), Binding(pid, sid, ver))
-            for sid, pid, ver, kek, dek, ct in rows}
+        current = dict(conn.execute("select id, version from public.project_secrets").fetchall())
+    return {sid: value for (sid, ver), value in decrypt_versions(dsn, root).items() if current[sid] == ver}
 
 
 def audit_actions(dsn: str) -> list[tuple[str, str, dict]]:

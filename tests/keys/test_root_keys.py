@@ -68,7 +68,7 @@ def test_api_create_reveal_update_across_a_rotation(provider, jwt_secret):
                 report = rotate_keks(job_db, root_key_from(settings), policy=NOW)
             finally:
                 job_db.close()
-            assert report.rewrapped == 1 and report.destroyed == [1]
+            assert report.rewrapped == 2 and report.destroyed == [1]  # both kept versions' DEKs
 
             # ... and the API, holding the retired KEK in its cache, carries on without a failure.
             assert reveal().json() == {"value": "sk_test_two"}

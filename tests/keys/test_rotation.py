@@ -19,7 +19,9 @@ from tests.keys.conftest import (
     deks_per_kek,
     kek_states,
     local_root,
+    secret_rows,
     snapshot,
+    version_rows,
 )
 
 FORCE_NOW = Policy(force=True, settle=timedelta(0))
@@ -30,7 +32,7 @@ def test_rotation_moves_every_dek_and_destroys_the_old_kek(world):
     values = world.seed(700, "A")
     world.new_kek()
     values |= world.seed(500, "B")
-    before = {r[0]: r for r in snapshot(world.dsn)[2:]}
+    before, secrets_before = version_rows(world.dsn), secret_rows(world.dsn)
 
     report = rotate_keks(world.db, world.root, policy=FORCE_NOW, batch_size=128)
 
@@ -40,12 +42,13 @@ def test_rotation_moves_every_dek_and_destroys_the_old_kek(world):
     assert kek_states(world.dsn) == {1: "destroyed", 2: "destroyed", 3: "active"}
     assert deks_per_kek(world.dsn) == {3: 1200}
     assert decrypt_all(world.dsn, world.root) == values
-    for row in snapshot(world.dsn)[3:]:
-        old = before[row[0]]
-        # columns: id, project_id, name, description, version, kek_id, wrapped_dek, ciphertext, times
-        assert row[7] == old[7], "values are never re-encrypted: only the DEK moves"
-        assert row[5] == 3 and row[6] != old[6]
-        assert row[:5] == old[:5] and row[8:] == old[8:], "version and timestamps untouched"
+    for key, row in version_rows(world.dsn).items():
+        old = before[key]
+        # columns: secret_id, version, project_id, kek_id, wrapped_dek, ciphertext, created_*
+        assert row[5] == old[5], "values are never re-encrypted: only the DEK moves"
+        assert row[3] == 3 and row[4] != old[4]
+        assert row[:3] == old[:3] and row[6:] == old[6:], "version and timestamps untouched"
+    assert secret_rows(world.dsn) == secrets_before
 
 
 def test_rotation_never_decrypts_values(world):
@@ -53,8 +56,8 @@ def test_rotation_never_decrypts_values(world):
     values = world.seed(50)
     broken = next(iter(values))
     with world.db.as_system() as conn:
-        conn.execute("update public.project_secrets set ciphertext = ciphertext || '\\x00'::bytea"
-                     " where id = %s", (broken,))
+        conn.execute("update public.project_secret_versions set ciphertext = ciphertext || '\\x00'::bytea"
+                     " where secret_id = %s", (broken,))
     report = rotate_keks(world.db, world.root, policy=FORCE_NOW)
     # THEN the rotation does not notice: it only ever opens 32-byte DEKs
     assert report.complete and report.rewrapped == 50
@@ -65,8 +68,8 @@ def test_a_tampered_dek_stops_the_rotation_loudly(world):
     world.seed(300)
     victim = world.seed(1, "T")
     with world.db.as_system() as conn:
-        conn.execute("update public.project_secrets set wrapped_dek = set_byte(wrapped_dek, 20,"
-                     " get_byte(wrapped_dek, 20) # 1) where id = %s", (next(iter(victim)),))
+        conn.execute("update public.project_secret_versions set wrapped_dek = set_byte(wrapped_dek, 20,"
+                     " get_byte(wrapped_dek, 20) # 1) where secret_id = %s", (next(iter(victim)),))
     world.new_kek()
     with pytest.raises(DekIntegrityError) as failure:
         rotate_keks(world.db, world.root, batch_size=50, workers=1)

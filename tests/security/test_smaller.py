@@ -82,8 +82,8 @@ def test_failed_integrity_check_is_audited(env, make_project, sql):
             r = c.post(secrets_url(project.id), json={"name": "TAMPERED", "value": "fake-value-to-tamper"},
                        headers=project.auth("owner"))
             secret_id = r.json()["secret"]["id"]
-            sql.execute("update project_secrets set ciphertext = set_byte(ciphertext, 20, get_byte(ciphertext, 20) # 1)"
-                        " where id = %s", (secret_id,))
+            sql.execute("update project_secret_versions set ciphertext = set_byte(ciphertext, 20,"
+                        " get_byte(ciphertext, 20) # 1) where secret_id = %s", (secret_id,))
             r = c.post(secrets_url(project.id, secret_id, "reveal"), headers=project.auth("owner"))
             assert r.status_code == 500 and r.json()["error"] == "internal"
     finally:

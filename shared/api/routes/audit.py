@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from shared.api.deps import CurrentPrincipal, Service
 from shared.api.errors import responses
 from shared.api.schemas import AuditEventList
-from shared.secrets.audit import MAX_PAGE, audit_events
+from shared.secrets.audit import ACTIONS, MAX_PAGE, audit_events
 
 router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["audit"])
 
@@ -23,7 +23,7 @@ def audit(
     secret_id: Annotated[uuid.UUID | None, Query(description="Only events of this secret.")] = None,
     actor: Annotated[str | None, Query(max_length=200, description="A user id or a run id.")] = None,
     action: Annotated[str | None, Query(max_length=40, description=(
-        "create, update, rotate, delete, reveal or resolve."))] = None,
+        "One of " + ", ".join(ACTIONS) + "; any other is a 422."))] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601; events at or after.")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601; events before.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")] = 50,

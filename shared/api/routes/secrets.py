@@ -1,18 +1,21 @@
-"""The secrets routes: create, list, get, update, delete, reveal (docs/api.md).
+"""The secrets routes: create, list, get, update, delete, reveal (docs/api.md); versions
+and rollback are in routes/versions.py, import, export and check in routes/bulk.py.
 
 Each route is also deployed alone as a Lambda (functions/)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
 from shared.api.errors import COMMON, responses
 from shared.api.schemas import (
     CreateSecret,
     RevealedValue,
+    RevealSecret,
     SecretEnvelope,
     SecretList,
     UpdateSecret,
@@ -29,16 +32,19 @@ def create_secret(
 ) -> SecretEnvelope:
     """Create a secret (editor or admin). The value is encrypted and never returned."""
     meta = service.create(principal, request, project_id, name=body.name, value=body.value,
-                          description=body.description)
+                          description=body.description, rotation_period_days=body.rotation_period_days)
     response.headers["ETag"] = f'"{meta.version}"'
     return SecretEnvelope(secret=meta)
 
 
 @router.get("", name="list_secrets", response_model=SecretList,
             responses=responses(*COMMON, 403))
-def list_secrets(project_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> SecretList:
+def list_secrets(
+    project_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
+    overdue: Annotated[bool, Query(description="Only secrets whose rotation is overdue.")] = False,
+) -> SecretList:
     """List the project's secrets, metadata only, sorted by name."""
-    return SecretList(secrets=service.list(principal, project_id))
+    return SecretList(secrets=service.list(principal, project_id, overdue=overdue))
 
 
 @router.get("/{secret_id}", name="get_secret", response_model=SecretEnvelope,
@@ -59,11 +65,11 @@ def update_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, principal: CurrentPrincipal,
     service: Service, request: Requester, if_match: IfMatch, response: Response,
 ) -> SecretEnvelope:
-    """Rotate the value (version + 1) and/or change the description. The name is fixed."""
-    meta = service.update(
-        principal, request, project_id, secret_id, value=body.value, description=body.description,
-        set_description="description" in body.model_fields_set, if_match=if_match,
-    )
+    """Rotate the value (version + 1) and/or change the description or rotation period.
+    The name is fixed."""
+    fields = {f: getattr(body, f) for f in ("description", "rotation_period_days") if f in body.model_fields_set}
+    meta = service.update(principal, request, project_id, secret_id, value=body.value, fields=fields,
+                          if_match=if_match)
     response.headers["ETag"] = f'"{meta.version}"'
     return SecretEnvelope(secret=meta)
 
@@ -80,10 +86,13 @@ def delete_secret(
 
 
 @router.post("/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
-             responses=responses(*COMMON, 403, 429))
+             responses=responses(*COMMON, 403, 413, 429))
 def reveal_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
-    request: Requester,
+    request: Requester, body: RevealSecret | None = None,
 ) -> RevealedValue:
-    """The value, for admins. Audited before it is returned; at most 60 a minute per user."""
-    return RevealedValue(value=service.reveal(principal, request, project_id, secret_id))
+    """The value of the current version, or of a kept older one, for admins. Audited (as
+    `reveal`, or `copy` with that purpose) before it is returned; at most 60 a minute per user."""
+    body = body or RevealSecret()
+    return RevealedValue(value=service.reveal(principal, request, project_id, secret_id,
+                                              version=body.version, purpose=body.purpose))

@@ -35,44 +35,54 @@ def create_project(conn: psycopg.Connection, name: str = "bench") -> uuid.UUID:
 
 def seed_secrets(
     conn: psycopg.Connection, ring: Keyring, project_id: uuid.UUID, values: Iterable[bytes],
-    *, prefix: str = "S",
+    *, prefix: str = "S", versions: int = 1,
 ) -> list[uuid.UUID]:
-    """Seal each value under the keyring's active KEK and COPY the rows in; their ids, in order."""
-    ids: list[uuid.UUID] = []
+    """COPY in one secret per value, at version `versions`, each of its `versions` versions
+    sealed under the keyring's active KEK with its own DEK (version k holds the value with
+    `~k` appended, the current one the value itself); their ids, in order."""
+    values = list(values)
+    ids = [uuid.uuid4() for _ in values]
+    with conn.cursor().copy("copy public.project_secrets (id, project_id, name, version) from stdin") as copy:
+        for i, secret_id in enumerate(ids):
+            copy.write_row((secret_id, project_id, f"{prefix}_{i}", versions))
     with conn.cursor().copy(
-        "copy public.project_secrets (id, project_id, name, version, kek_id, wrapped_dek, ciphertext)"
-        " from stdin"
+        "copy public.project_secret_versions (secret_id, project_id, version, kek_id, wrapped_dek,"
+        " ciphertext, created_by_type) from stdin"
     ) as copy:
-        for i, value in enumerate(values):
-            secret_id = uuid.uuid4()
-            sealed = seal_value(ring, value, Binding(project_id, secret_id, 1))
-            copy.write_row((secret_id, project_id, f"{prefix}_{i}", 1, sealed.kek_id,
-                            sealed.wrapped_dek, sealed.ciphertext))
-            ids.append(secret_id)
+        for secret_id, value in zip(ids, values, strict=True):
+            for version in range(1, versions + 1):
+                plain = value if version == versions else value + b"~%d" % version
+                sealed = seal_value(ring, plain, Binding(project_id, secret_id, version))
+                copy.write_row((secret_id, project_id, version, sealed.kek_id, sealed.wrapped_dek,
+                                sealed.ciphertext, "system"))
     return ids
 
 
-def bench_rewrap(dsn: str, n: int = 10_000, batch_size: int = 1000, workers: int = 2) -> dict[str, float]:
-    """Seed n secrets in the (fresh) database at `dsn`, rotate, time the re-wrap of all n DEKs."""
+def bench_rewrap(
+    dsn: str, n: int = 10_000, batch_size: int = 1000, workers: int = 2, versions: int = 1,
+) -> dict[str, float]:
+    """Seed n secrets of `versions` versions each in the (fresh) database at `dsn`, rotate,
+    time the re-wrap of all n x versions DEKs."""
     root_key = LocalRootKey(new_key())
     db = Database(dsn, max_size=3)
     try:
         ring = KeyStore(db, root_key).reload()  # the first KEK
         with db.as_system() as conn:
             project_id = create_project(conn)
-            seed_secrets(conn, ring, project_id, (os.urandom(24) for _ in range(n)))
+            seed_secrets(conn, ring, project_id, (os.urandom(24) for _ in range(n)), versions=versions)
         with psycopg.connect(dsn, autocommit=True) as conn:
             # Like a table that has lived a while: hint bits set, statistics current.
-            conn.execute("vacuum analyze public.project_secrets")
+            conn.execute("vacuum analyze public.project_secrets, public.project_secret_versions")
         started = time.perf_counter()
         report = rotate_keks(db, root_key, policy=Policy(force=True, settle=timedelta(0)),
                              batch_size=batch_size, workers=workers)
         seconds = time.perf_counter() - started
     finally:
         db.close()
-    assert report.complete and report.rewrapped == n, report
-    return {"deks": n, "seconds": round(seconds, 3), "deks_per_s": round(n / seconds),
-            "batch_size": batch_size, "workers": workers}
+    deks = n * versions
+    assert report.complete and report.rewrapped == deks, report
+    return {"deks": deks, "secrets": n, "versions": versions, "seconds": round(seconds, 3),
+            "deks_per_s": round(deks / seconds), "batch_size": batch_size, "workers": workers}
 
 
 if __name__ == "__main__":  # python -m shared.cli.bench.rewrap (DATABASE_URL: a fresh, migrated database)

@@ -70,8 +70,9 @@ def bench_resolve(
 
         def plain() -> None:
             with container.db.as_system() as conn:
-                conn.execute("select id, kek_id, wrapped_dek, ciphertext from public.project_secrets"
-                             " where project_id = %s and lower(name) = any(%s)", (project_id, lowered)).fetchall()
+                conn.execute("select s.id, v.kek_id, v.wrapped_dek, v.ciphertext from public.project_secrets s"
+                             " join public.project_secret_versions v on v.secret_id = s.id and v.version = s.version"
+                             " where s.project_id = %s and lower(s.name) = any(%s)", (project_id, lowered)).fetchall()
 
         def resolve() -> None:
             resolve_secrets(container.service, runner, RequestInfo(), project_id, wanted)
@@ -182,6 +183,7 @@ def print_table(rows: list[Row]) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     from shared.cli.bench.http import bench_http
+    from shared.cli.bench.lifecycle import bench_import_rows, bench_rewrap_versions_rows
 
     base_dsn = os.environ.get("DATABASE_URL")
     if not base_dsn:
@@ -203,6 +205,8 @@ def run_bench(args: argparse.Namespace) -> int:
         ("http", lambda: bench_http(settings, owner, project_id, names, args.quick)),
         ("cold start", lambda: bench_cold_start(args.quick)),
         ("re-wrap", lambda: bench_rewrap_rows(base_dsn, args.quick)),
+        ("import", lambda: bench_import_rows(container, dsn, args.quick)),
+        ("re-wrap with versions", lambda: bench_rewrap_versions_rows(base_dsn, args.quick)),
         ("redaction", lambda: bench_redaction_rows(args.quick)),
     ]
     for label, section in sections:

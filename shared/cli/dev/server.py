@@ -92,7 +92,8 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     settings = load_settings()
     container = build_container(settings)
     app = dev_app(create_app(container=lambda: container, static_dir=static_dir,
-                             max_body_bytes=settings.max_body_bytes))
+                             max_body_bytes=settings.max_body_bytes,
+                             max_import_bytes=settings.max_import_bytes))
 
     # Bind before printing: whoever reads the URLs can connect at once (the backlog holds
     # connections until uvicorn starts accepting).

@@ -1,0 +1,84 @@
+"""A secret's versions: list them, reveal one, roll back to one.
+
+Every new value is a new version with its own DEK, bound to its own number; the last
+`Limits.max_versions` are kept (SecretsService.add_versions destroys older ones). A rollback
+is a new version holding an older version's value: opened under the old binding, sealed
+again with a fresh DEK under the new one, never shown to anyone.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.auth.principal import Principal
+from shared.crypto.keyring import Keyring
+from shared.errors import NotFound, ValidationFailed
+from shared.secrets.service import SecretsService
+from shared.store import audit, versions
+from shared.store import secrets as repo
+from shared.store.models import RequestInfo, SecretMeta, VersionMeta
+
+PURPOSES = ("reveal", "copy")
+
+
+def list_versions(
+    service: SecretsService, principal: Principal, project_id: uuid.UUID, secret_id: uuid.UUID,
+) -> list[VersionMeta]:
+    with service.db.as_caller(principal.db_claims()) as conn:
+        service.require(conn, project_id, "viewer")
+        found = versions.list_versions(conn, project_id, secret_id)
+    if not found:
+        raise NotFound("secret not found")
+    return found
+
+
+def reveal(
+    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    secret_id: uuid.UUID, *, version: int | None = None, purpose: str = "reveal",
+) -> str:
+    """The value, for an admin, audited as `purpose` with the version revealed; the audit
+    row commits before the value is returned. Counts against the reveal rate limit."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed("purpose must be reveal or copy")
+
+    def operation(ring: Keyring) -> str:
+        with service.db.as_caller(principal.db_claims()) as conn:
+            service.require(conn, project_id, "admin")
+            service.check_reveal_rate(conn, principal, project_id)
+            found = versions.get_sealed(conn, project_id, secret_id, version)
+            if found is None:
+                if version is not None and repo.get_secret(conn, project_id, secret_id):
+                    raise NotFound(f"version {version} is not kept")
+                raise NotFound("secret not found")
+            meta, binding, sealed = found
+            value = service.decrypt(ring, binding, sealed)
+            audit.insert_audit(conn, principal, request, project_id=project_id, action=purpose,
+                               secret_id=secret_id, secret_name=meta.name,
+                               metadata={"version": binding.version})
+        return value
+
+    return service.guarded(principal, request, project_id, purpose, secret_id, operation)
+
+
+def rollback(
+    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    secret_id: uuid.UUID, *, version: int, if_match: int | None = None,
+) -> SecretMeta:
+    """A new current version holding kept version `version`'s value (editor+)."""
+
+    def operation(ring: Keyring) -> SecretMeta:
+        with service.db.as_caller(principal.db_claims()) as conn:
+            service.require(conn, project_id, "editor")
+            current = service.locked_current(conn, project_id, secret_id, if_match)
+            found = versions.get_sealed(conn, project_id, secret_id, version)
+            if found is None:
+                raise NotFound(f"version {version} is not kept")
+            _, binding, sealed = found
+            raw = service.decrypt(ring, binding, sealed).encode("utf-8")
+            meta = service.add_versions(conn, ring, principal, project_id, [(current, raw)])[secret_id]
+            audit.insert_audit(conn, principal, request, project_id=project_id, action="rollback",
+                               secret_id=secret_id, secret_name=current.name,
+                               metadata={"version": meta.version, "from_version": version})
+        return meta
+
+    return service.guarded(principal, request, project_id, "rollback", secret_id, operation)
