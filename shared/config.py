@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     max_secrets_per_project: int = Field(default=1000, ge=1, alias="MESHHOOK_MAX_SECRETS")
     max_body_bytes: int = Field(default=128 * 1024, ge=1024, alias="MESHHOOK_MAX_BODY_BYTES")
     reveals_per_minute: int = Field(default=60, ge=1, alias="MESHHOOK_REVEALS_PER_MINUTE")
+    # Lets non-loopback clients read `GET /metrics` under serve (shared/observability/endpoint.py).
+    metrics_token: SecretStr | None = Field(default=None, alias="MESHHOOK_METRICS_TOKEN")
 
     @field_validator("meshhook_root_key")
     @classmethod

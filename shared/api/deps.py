@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.auth.principal import Principal
 from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
+from shared.observability.context import note_caller
 from shared.store.models import RequestInfo
 from shared.secrets.service import SecretsService
 
@@ -32,7 +33,9 @@ async def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer access token is required")
-    return container.verifier.verify(credentials.credentials)
+    principal = container.verifier.verify(credentials.credentials)
+    note_caller(principal.kind)  # the request's log line says who called
+    return principal
 
 
 async def get_service(container: Annotated[Container, Depends(get_container)]) -> SecretsService:

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.api.schemas import ErrorOut
 from shared.errors import ServiceError, error_for_status
+from shared.observability.context import note_error
 
 log = logging.getLogger("meshhook_secrets.api")
 
@@ -20,6 +21,7 @@ COMMON = (400, 401, 404, 422, 500, 503)
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     # Cache-Control and the other security headers come from the middleware, on every response.
+    note_error(code)  # the request's log line and metrics carry the code
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 

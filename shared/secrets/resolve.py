@@ -16,6 +16,7 @@ from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.store.models import RequestInfo
 from shared.secrets.service import SecretsService
 from shared.secrets.limits import check_name
+from shared.observability import metrics
 
 
 def resolve_secrets(
@@ -56,4 +57,6 @@ def resolve_secrets(
                     values[requested] = value
         return values
 
-    return service.with_keyring(operation)
+    values = service.with_keyring(operation)
+    metrics.count("secrets_resolved", len(values))
+    return values

@@ -28,6 +28,7 @@ from shared.errors import (
 from shared.keys.keystore import KeyStore
 from shared.store.models import RequestInfo, SecretMeta
 from shared.secrets.limits import Limits, check_description, check_name, check_room, check_value
+from shared.observability import metrics
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")
@@ -110,6 +111,7 @@ class SecretsService:
             plain = open_value(ring, sealed, Binding(meta.project_id, meta.id, meta.version))
         except DecryptionError:
             log.error("secret failed its integrity check", extra={"secret_id": str(meta.id)})
+            metrics.count("integrity_failures")
             raise IntegrityFailure() from None
         return plain.decode("utf-8")
 
