@@ -12,12 +12,14 @@ from shared.observability.logs import get_logger
 
 Handler = Callable[[Any, Any], Any]
 _CONTEXT_FIELDS = ("function_name", "memory_limit_in_mb", "invoked_function_arn", "aws_request_id")
+_LOGGED_KEYS = ("cold_start", "function_name", "function_memory_size", "function_arn", "function_request_id")
 
 
 def with_lambda_context(handler: Handler, backend: metrics.Backend) -> Handler:
-    # Without clear_state: that would restore the keys get_logger removed; each invocation
-    # sets the same context keys again, so none is left over from the previous one.
-    injected = get_logger().inject_lambda_context(handler)
+    logger = get_logger()
+    # Not clear_state: that would restore the keys get_logger removed. The context keys
+    # are removed after each invocation instead.
+    injected = logger.inject_lambda_context(handler)
 
     def invoke(event: Any, context: Any) -> Any:
         # A context without the runtime's fields (a test passing None) is not injected.
@@ -25,6 +27,7 @@ def with_lambda_context(handler: Handler, backend: metrics.Backend) -> Handler:
         try:
             return run(event, context)
         finally:
+            logger.remove_keys(_LOGGED_KEYS)
             backend.flush()
 
     return invoke

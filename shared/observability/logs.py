@@ -9,16 +9,28 @@ import does not pay for it.
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 SERVICE = "meshhook-secrets"
+
+
+class _Stdout:
+    """sys.stdout as it is at each write, not as it was when the logger was made (a test's
+    captured stream, or a replaced one, must not keep receiving the lines)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 @functools.cache
 def get_logger():
     from aws_lambda_powertools import Logger
 
-    logger = Logger(service=SERVICE, utc=True)
+    logger = Logger(service=SERVICE, utc=True, stream=_Stdout())
     logger.remove_keys(["location"])  # always the middleware's own line: noise
     return logger
 
