@@ -193,6 +193,7 @@ def print_table(rows: list[Row]) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     from shared.cli.bench.http import bench_http
+    from shared.cli.bench.observe import bench_observability
 
     base_dsn = os.environ.get("DATABASE_URL")
     if not base_dsn:
@@ -215,6 +216,7 @@ def run_bench(args: argparse.Namespace) -> int:
         ("cold start", lambda: bench_cold_start(args.quick)),
         ("re-wrap", lambda: bench_rewrap_rows(base_dsn, args.quick)),
         ("redaction", lambda: bench_redaction_rows(args.quick)),
+        ("observability", lambda: bench_observability(container, owner, project_id, args.quick)),
     ]
     for label, section in sections:
         print(f"... {label}", file=sys.stderr, flush=True)
