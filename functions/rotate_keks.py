@@ -5,11 +5,14 @@ re-wrap an earlier run left; a daily run costs one query and two audit rows when
 due. `{"force": true}` in a manual invocation rotates regardless of age (see
 docs/operations.md). The run stops re-wrapping shortly before the Lambda's own timeout; the
 next run carries on from the database, so nothing is ever half-done.
+
+Progress lines go through the service's logger (JSON, with the Lambda context); the run's
+metrics (KEK age, re-wrap progress, failures) leave as EMF lines when it ends, failed or not.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 from datetime import timedelta
 from typing import Any
@@ -28,10 +31,12 @@ def _deadline(context: Any) -> float | None:
 
 
 def _log_line(event: dict[str, Any]) -> None:
-    print(json.dumps(event, separators=(",", ":"), default=str), flush=True)  # CloudWatch
+    from shared.observability.logs import log_event
+
+    log_event("kek_rotation", event)
 
 
-def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+def _run(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     container = default_container()  # reused by a warm container: pool, KMS client
     policy = Policy(max_age=timedelta(days=container.settings.kek_max_age_days),
                     force=isinstance(event, dict) and event.get("force") is True)
@@ -41,3 +46,25 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         progress=_log_line,
     )
     return report.as_dict()
+
+
+@functools.cache
+def _observed():
+    from shared.observability.emf import EmfBackend
+    from shared.observability.lambda_context import with_lambda_context
+
+    backend = EmfBackend()
+    return backend, with_lambda_context(_run, backend)
+
+
+def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    from shared.observability import metrics
+
+    backend, run = _observed()
+    # The process default, not a per-request binding: the job counts from its own thread
+    # and from the re-wrap callbacks. Restored after, for a process that runs other code.
+    previous = metrics.install(backend)
+    try:
+        return run(event, context)
+    finally:
+        metrics.install(previous)

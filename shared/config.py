@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # believes; none by default, so the audit IP is the peer's own address.
     trusted_proxies: str = Field(default="", alias="MESHHOOK_TRUSTED_PROXIES")
 
+    max_versions: int = Field(default=10, ge=1, le=1000, alias="MESHHOOK_MAX_VERSIONS")
+    max_import_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESHHOOK_MAX_IMPORT_BYTES")
+    # Lets non-loopback clients read `GET /metrics` under serve (shared/observability/endpoint.py).
+    metrics_token: SecretStr | None = Field(default=None, alias="MESHHOOK_METRICS_TOKEN")
+
     @field_validator("supabase_jwt_secret")
     @classmethod
     def _jwt_secret_is_long(cls, v: SecretStr | None) -> SecretStr | None:
@@ -65,8 +70,6 @@ class Settings(BaseSettings):
         if v is not None and v.get_secret_value() and len(v.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes")
         return v
-    max_versions: int = Field(default=10, ge=1, le=1000, alias="MESHHOOK_MAX_VERSIONS")
-    max_import_bytes: int = Field(default=1024 * 1024, ge=1024, alias="MESHHOOK_MAX_IMPORT_BYTES")
 
     @field_validator("meshhook_root_key")
     @classmethod

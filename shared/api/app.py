@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -21,6 +23,8 @@ from shared.api.routes import ROUTERS
 from shared.api.routes.bulk import IMPORT_PATH
 from shared.api.schemas import Health
 from shared.container import Container, default_container
+from shared.observability.metrics import NULL, Backend
+from shared.observability.middleware import ObserveRequests
 
 ROUTE_NAMES = tuple(r.name for router in ROUTERS for r in router.routes)
 
@@ -29,18 +33,39 @@ def create_app(
     *, only: Iterable[str] | None = None, container: Callable[[], Container] = default_container,
     static_dir: Path | None = None, max_body_bytes: int = 128 * 1024, cors_origins: Iterable[str] = (),
     max_import_bytes: int = 1024 * 1024,
+    metrics: Backend | None = None, observe: bool = True, extra_routers: Iterable[APIRouter] = (),
 ):
-    """The API. `only` keeps the named routes (one Lambda = one route)."""
+    """The API. `only` keeps the named routes (one Lambda = one route).
+
+    `observe` adds the request log line and metrics (shared/observability); `metrics` is
+    their backend: by default the process's Prometheus registry for the full app (served
+    at `/metrics`), none for a route subset. `extra_routers` (the dev pages) come before
+    the UI's catch-all."""
     wanted = set(only) if only is not None else None
     if wanted is not None and not wanted <= set(ROUTE_NAMES):
         raise ValueError(f"unknown routes: {sorted(wanted - set(ROUTE_NAMES))}")
+    if observe and metrics is None and wanted is None:
+        from shared.observability.prom import process_backend
+
+        metrics = process_backend()
+    metrics = metrics or NULL
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if observe and wanted is None:
+            from shared.observability.kek_age import record_kek_age
+
+            await run_in_threadpool(record_kek_age, container().db, metrics)
+        yield
+
     app = FastAPI(
         title="meshhook-secrets", version="0.1.0",
         description="Project-scoped secrets for MeshHook.",
         openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
-        generate_unique_id_function=lambda route: route.name,
+        generate_unique_id_function=lambda route: route.name, lifespan=lifespan,
     )
     app.state.container = container
+    app.state.metrics = metrics
     selected = APIRouter()
     for router in ROUTERS:
         for route in router.routes:
@@ -57,8 +82,14 @@ def create_app(
             return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
                                 headers=None if ok else {"Retry-After": "1"})
 
-    if wanted is None:
+        if observe and hasattr(metrics, "render"):
+            from shared.observability.endpoint import router as metrics_router
+
+            app.include_router(metrics_router)
         _mount_docs(app)
+    for router in extra_routers:
+        app.include_router(router)
+
     if static_dir is not None and (static_dir / "index.html").is_file():
         _mount_ui(app, static_dir)
 
@@ -68,7 +99,9 @@ def create_app(
         asgi = CORSMiddleware(asgi, allow_origins=origins, allow_credentials=False,
                               allow_methods=["GET", "POST", "PUT", "DELETE"],
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
-                              expose_headers=["ETag"], max_age=600)
+                              expose_headers=["ETag", "X-Request-Id"], max_age=600)
+    if observe:  # outermost: it times, logs and ids every response, the 413 refusals too
+        asgi = ObserveRequests(asgi, metrics)
     asgi.fastapi = app  # tests and the OpenAPI dump reach the FastAPI app through this
     return asgi
 
@@ -120,7 +153,9 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
     """The `handler(event, context)` of one function in serverless.yml.
 
     Settings are read and the app built at the first invocation, then kept for the warm
-    container's life, so a cold import stays small and a bad setting fails loudly.
+    container's life, so a cold import stays small and a bad setting fails loudly. Powertools
+    is imported then too: its Logger adds the Lambda context to the log lines, and the
+    invocation's metrics leave as one EMF line when it ends.
     """
     if route_name not in ROUTE_NAMES:
         raise ValueError(f"unknown route {route_name}")
@@ -130,11 +165,15 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
         from mangum import Mangum
 
         from shared.config import get_settings
+        from shared.observability.emf import EmfBackend
+        from shared.observability.lambda_context import with_lambda_context
 
         settings = get_settings()
+        backend = EmfBackend()
         app = create_app(only=[route_name], max_body_bytes=settings.max_body_bytes,
-                         cors_origins=settings.cors_origin_list, max_import_bytes=settings.max_import_bytes)
-        return Mangum(app, lifespan="off")
+                         cors_origins=settings.cors_origin_list, max_import_bytes=settings.max_import_bytes,
+                         metrics=backend)
+        return with_lambda_context(Mangum(app, lifespan="off"), backend)
 
     def handler(event: dict, context: object) -> dict:
         return build()(event, context)

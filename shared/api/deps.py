@@ -19,6 +19,7 @@ from shared.auth.jwks import NeedsFetch
 from shared.auth.principal import Principal
 from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
+from shared.observability.context import note_caller
 from shared.secrets.service import SecretsService
 from shared.store.models import RequestInfo
 
@@ -37,9 +38,11 @@ async def get_principal(
         raise Unauthorized("a bearer access token is required")
     verifier = container.verifier
     try:
-        return verifier.verify_cached(credentials.credentials)
+        principal = verifier.verify_cached(credentials.credentials)
     except NeedsFetch:
-        return await run_in_threadpool(verifier.verify, credentials.credentials)
+        principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+    note_caller(principal.kind)  # the request's log line says who called
+    return principal
 
 
 async def get_service(container: Annotated[Container, Depends(get_container)]) -> SecretsService:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.api.schemas import ErrorOut
 from shared.errors import RateLimited, ServiceError, error_for_status
+from shared.observability.context import note_error
 
 log = logging.getLogger("meshhook_secrets.api")
 
@@ -30,6 +31,7 @@ def log_safe(text: str, limit: int = 300) -> str:
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     # Cache-Control and the other security headers come from the middleware, on every response.
+    note_error(code)  # the request's log line and metrics carry the code
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 

@@ -41,7 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      cors_origins=settings.cors_origin_list, max_import_bytes=settings.max_import_bytes)
     default_container()  # build now, so a bad setting stops start-up, not the first request
     print(f"meshhook-secrets: serving on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **settings.uvicorn_proxy_options())
+    # No access log: the app writes one JSON line per request (shared/observability), without the raw path.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                **settings.uvicorn_proxy_options())
     return 0
 
 

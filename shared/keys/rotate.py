@@ -35,6 +35,7 @@ from shared.crypto.root_keys import RootKey
 from shared.keys.journal import audit_failure
 from shared.keys.keystore import create_active_kek, load_keyring
 from shared.keys.rewrap import DekIntegrityError, count_under_retired, rewrap_all
+from shared.observability import metrics
 from shared.store import keks as sql
 from shared.store.audit import insert_system_event
 from shared.store.database import Database
@@ -96,6 +97,9 @@ def rotate_keks(
     emit({"event": "start", **base, "force": policy.force})
     try:
         ring, age = _activate(db, root_key, policy, report, actor)
+        metrics.gauge("kek_age_days", 0.0 if report.rotated or age is None else age / timedelta(days=1))
+        if report.rotated:
+            metrics.count("rotations")
         emit({"event": "activated" if report.rotated else "not_due", **base, "force": policy.force,
               "active_kek_id": report.active_kek_id, "retired_kek_id": report.retired_kek_id,
               "age_seconds": None if report.rotated or age is None else round(age.total_seconds())})
@@ -106,6 +110,8 @@ def rotate_keks(
             report.rewrapped += moved
             report.batches += 1
             remaining = max(remaining - moved, 0)
+            metrics.count("rewrap_deks", moved)
+            metrics.gauge("rewrap_remaining", remaining)
             emit({"event": "rewrap", **base, "batch": report.batches, "rewrapped": report.rewrapped,
                   "remaining": remaining, "kek_id": current.active_id})
             if report.batches % AUDIT_EVERY == 0:
@@ -116,8 +122,15 @@ def rotate_keks(
         for _ in range(MAX_PASSES):
             with db.as_system() as conn:
                 remaining = count_under_retired(conn, ring)
-            ring, finished = rewrap_all(db, root_key, ring, batch_size=batch_size, workers=workers,
-                                        on_batch=on_batch, deadline=deadline)
+            metrics.gauge("rewrap_remaining", remaining)
+            try:
+                ring, finished = rewrap_all(db, root_key, ring, batch_size=batch_size, workers=workers,
+                                            on_batch=on_batch, deadline=deadline)
+            except Exception as exc:
+                metrics.count("rewrap_failures")
+                if isinstance(exc, DekIntegrityError):
+                    metrics.count("integrity_failures")
+                raise
             if not finished:
                 report.pending = [k for k in ring.ids if k != ring.active_id]
                 break
@@ -127,6 +140,7 @@ def rotate_keks(
                 break
             ring = _reload(db, root_key, ring)
     except BaseException as exc:
+        metrics.count("rotation_failures")
         audit_failure(db, actor, "kek_rotation_failure", exc, {**base, "rewrapped": report.rewrapped})
         raise
     report.active_kek_id = ring.active_id

@@ -12,6 +12,7 @@ import uuid
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.observability import metrics
 from shared.secrets.limits import check_name
 from shared.secrets.service import SecretsService
 from shared.store import secrets as repo
@@ -56,4 +57,6 @@ def resolve_secrets(
                     values[requested] = value
         return values
 
-    return service.with_keyring(operation)
+    values = service.with_keyring(operation)
+    metrics.count("secrets_resolved", len(values))
+    return values

@@ -28,6 +28,7 @@ from shared.errors import (
     ValidationFailed,
 )
 from shared.keys.keystore import KeyStore
+from shared.observability import metrics
 from shared.secrets.limits import (
     Limits,
     check_description,
@@ -133,6 +134,7 @@ class SecretsService:
             plain = open_value(ring, sealed, binding)
         except DecryptionError:
             log.error("secret failed its integrity check", extra={"secret_id": str(binding.secret_id)})
+            metrics.count("integrity_failures")
             raise IntegrityFailure() from None
         return plain.decode("utf-8")
 

@@ -9,14 +9,17 @@ again with a fresh DEK under the new one, never shown to anyone.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import NotFound, ValidationFailed
-from shared.secrets.service import SecretsService
 from shared.store import audit, versions
 from shared.store import secrets as repo
 from shared.store.models import RequestInfo, SecretMeta, VersionMeta
+
+if TYPE_CHECKING:  # the service calls into this module; at run time it passes itself in
+    from shared.secrets.service import SecretsService
 
 PURPOSES = ("reveal", "copy")
 

@@ -100,7 +100,8 @@ def test_serverless_invoke_local(env, project):
     out = subprocess.run(["npx", "serverless", "invoke", "local", "-f", "listSecrets", "-p", str(event_path)],
                          cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    start = out.stdout.index("{")
+    # Before the response: the request's log line and its EMF metrics line, one JSON object each.
+    start = out.stdout.index('{\n    "statusCode"')
     response = json.loads(out.stdout[start:out.stdout.rindex("}") + 1])
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"secrets": []}

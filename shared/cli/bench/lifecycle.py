@@ -48,8 +48,8 @@ def bench_import_rows(container: Container, dsn: str, quick: bool) -> list[Row]:
 
 
 def bench_rewrap_versions_rows(base_dsn: str, quick: bool) -> list[Row]:
+    from shared.cli.bench.fresh import fresh_database
     from shared.cli.bench.rewrap import bench_rewrap
-    from shared.cli.bench.suite import fresh_database
 
     n = 200 if quick else 1000
     result = bench_rewrap(fresh_database(base_dsn), n, versions=10)

@@ -25,22 +25,13 @@ from psycopg.conninfo import make_conninfo
 from pydantic import SecretStr
 
 from shared.auth.principal import Principal
+from shared.cli.bench.fresh import fresh_database
 from shared.cli.bench.stats import best_of
 from shared.config import Settings
 from shared.container import Container, build_container
-from shared.store.migrate import apply_migrations
 from shared.store.models import RequestInfo
 
 Row = dict[str, object]
-
-
-def fresh_database(base_dsn: str) -> str:
-    name = f"meshhook_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base_dsn, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    dsn = make_conninfo(base_dsn, dbname=name)
-    apply_migrations(dsn, supabase_compat=True)
-    return dsn
 
 
 def seed_project(dsn: str, container: Container, n: int) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
@@ -184,6 +175,7 @@ def print_table(rows: list[Row]) -> None:
 def run_bench(args: argparse.Namespace) -> int:
     from shared.cli.bench.http import bench_http
     from shared.cli.bench.lifecycle import bench_import_rows, bench_rewrap_versions_rows
+    from shared.cli.bench.observe import bench_observability
 
     base_dsn = os.environ.get("DATABASE_URL")
     if not base_dsn:
@@ -208,6 +200,7 @@ def run_bench(args: argparse.Namespace) -> int:
         ("import", lambda: bench_import_rows(container, dsn, args.quick)),
         ("re-wrap with versions", lambda: bench_rewrap_versions_rows(base_dsn, args.quick)),
         ("redaction", lambda: bench_redaction_rows(args.quick)),
+        ("observability", lambda: bench_observability(container, owner, project_id, args.quick)),
     ]
     for label, section in sections:
         print(f"... {label}", file=sys.stderr, flush=True)

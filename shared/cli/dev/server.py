@@ -78,6 +78,7 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
 
     from shared.api.app import create_app
     from shared.auth.tokens import mint_runner_token, mint_user_token
+    from shared.cli.dev.metrics_page import router as metrics_page
     from shared.config import load_settings
     from shared.container import build_container
 
@@ -93,7 +94,7 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
     container = build_container(settings)
     app = dev_app(create_app(container=lambda: container, static_dir=static_dir,
                              max_body_bytes=settings.max_body_bytes,
-                             max_import_bytes=settings.max_import_bytes))
+                             max_import_bytes=settings.max_import_bytes, extra_routers=[metrics_page]))
 
     # Bind before printing: whoever reads the URLs can connect at once (the backlog holds
     # connections until uvicorn starts accepting).
@@ -108,7 +109,7 @@ def run_dev(data_dir: Path, host: str, port: int, static_dir: Path) -> None:
               for role, uid in state["users"].items()}
     ui_note = "" if (static_dir / "index.html").is_file() else "  (UI not built: run scripts/dev)"
     print(f"meshhook-secrets dev: serving on {base}{ui_note}")
-    print(f"  health: {base}/healthz   API docs: {base}/api/docs")
+    print(f"  health: {base}/healthz   API docs: {base}/api/docs   metrics: {base}/dev/metrics")
     print("  Open one of these to sign in as a demo user (tokens last 12 hours):")
     for role in DEMO_ROLES:
         print(f"  {role:<6}: {page}#access_token={tokens[role]}")
