@@ -36,12 +36,16 @@ def test_readme_curl_examples_work_against_dev(tmp_path):
         doc, end = decoder.raw_decode(rest.strip())
         documents.append(doc)
         rest = rest.strip()[end:]
-    created, listed, got, rotated, revealed, resolved, audit = documents
+    created, listed, got, rotated, revealed, versions, rolled_back, resolved, audit, imported, exported = documents
     assert created["secret"]["name"] == "STRIPE_API_KEY" and created["secret"]["version"] == 1
     assert [s["name"] for s in listed["secrets"]] == ["STRIPE_API_KEY"]
     assert got["secret"]["id"] == created["secret"]["id"]
     assert rotated["secret"]["version"] == 2
     assert revealed == {"value": "sk_test_fake_0001"}
-    assert resolved == {"secrets": {"STRIPE_API_KEY": "sk_test_fake_0001"}}
-    assert [e["action"] for e in audit["events"]] == ["resolve", "reveal", "rotate", "create"]
+    assert [(v["version"], v["current"]) for v in versions["versions"]] == [(2, True), (1, False)]
+    assert rolled_back["secret"]["version"] == 3
+    assert resolved == {"secrets": {"STRIPE_API_KEY": "sk_test_fake_0000"}}
+    assert [e["action"] for e in audit["events"]] == ["resolve", "rollback", "reveal", "rotate", "create"]
+    assert imported == {"created": ["SENTRY_DSN", "DB_PASSWORD"], "updated": [], "skipped": []}
+    assert exported == {"DB_PASSWORD": "fake pass", "SENTRY_DSN": "fake-dsn-0000", "STRIPE_API_KEY": "sk_test_fake_0000"}
     assert rest.strip() == "204"

@@ -26,6 +26,7 @@ from shared.secrets.formats import (
 )
 from shared.secrets.limits import Limits, check_name, check_room, check_value
 from shared.secrets.service import SecretsService
+from shared.secrets.writes import add_secrets, add_versions
 from shared.store import audit, versions
 from shared.store import secrets as repo
 from shared.store.errors import DuplicateKey
@@ -105,13 +106,13 @@ def _write(service, conn, ring, principal, request, project_id, checked, existin
     if new:
         check_room(count, service.limits, len(new))
     events = [(m.id, m.name, {"version": 1, "result": "created", "format": fmt})
-              for m in service.add_secrets(conn, ring, principal, project_id, new)]
+              for m in add_secrets(service, conn, ring, principal, project_id, new)]
     result.created = [n.name for n, _ in new]
     old = [(existing[e.name.lower()], raw) for e, raw in checked if e.name.lower() in existing]
     if on_conflict == "skip":
         result.skipped = [meta.name for meta, _ in old]
     elif old:
-        updated = service.add_versions(conn, ring, principal, project_id, old)
+        updated = add_versions(service, conn, ring, principal, project_id, old)
         result.updated = [meta.name for meta, _ in old]
         events += [(m.id, m.name, {"version": m.version, "result": "updated", "format": fmt})
                    for m in updated.values()]

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from shared.auth.principal import Principal
 from shared.crypto.aead import DecryptionError
-from shared.crypto.envelope import Binding, Sealed, open_value, seal_value
+from shared.crypto.envelope import Binding, Sealed, open_value
 from shared.crypto.keyring import Keyring
 from shared.errors import (
     Conflict,
@@ -38,13 +38,13 @@ from shared.secrets.limits import (
     check_value,
 )
 from shared.secrets.reveal_limit import enforce_reveal_limit
-from shared.store import audit, versions
+from shared.secrets.writes import add_secrets, add_versions
+from shared.store import audit
 from shared.store import secrets as repo
 from shared.store.database import Connection, Database
 from shared.store.errors import DuplicateKey, KekRetired
 from shared.store.models import RequestInfo, SecretMeta
 from shared.store.secrets import NewSecret
-from shared.store.versions import NewVersion
 
 log = logging.getLogger("meshhook_secrets.service")
 T = TypeVar("T")
@@ -143,31 +143,6 @@ class SecretsService:
         exact under concurrency (shared/secrets/reveal_limit.py)."""
         enforce_reveal_limit(conn, principal, project_id, self.limits)
 
-    def add_secrets(
-        self, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
-        new: list[tuple[NewSecret, bytes]],
-    ) -> list[SecretMeta]:
-        """Insert secrets at version 1 (metadata, then the sealed versions), in batch."""
-        metas = repo.insert_secrets(conn, project_id, [n for n, _ in new])
-        versions.insert_versions(conn, project_id, principal, [
-            NewVersion(n.id, 1, seal_value(ring, raw, Binding(project_id, n.id, 1))) for n, raw in new])
-        return metas
-
-    def add_versions(
-        self, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
-        new: list[tuple[SecretMeta, bytes]],
-    ) -> dict[uuid.UUID, SecretMeta]:
-        """A new current version of each secret (rows locked by the caller), each with a fresh
-        DEK bound to its own number; versions pushed out of the kept window are destroyed."""
-        current = {meta.id: meta.version + 1 for meta, _ in new}
-        versions.insert_versions(conn, project_id, principal, [
-            NewVersion(meta.id, current[meta.id],
-                       seal_value(ring, raw, Binding(project_id, meta.id, current[meta.id])))
-            for meta, raw in new])
-        metas = repo.set_current_versions(conn, current)
-        versions.prune_versions(conn, current, self.limits.max_versions)
-        return metas
-
     # -- operations ----------------------------------------------------------------------
 
     def project_role(self, principal: Principal, project_id: uuid.UUID) -> tuple[str, str]:
@@ -194,7 +169,7 @@ class SecretsService:
                 with self._tx(principal) as conn:
                     self.require(conn, project_id, "editor")
                     check_room(repo.lock_project_for_create(conn, project_id), self.limits)
-                    [meta] = self.add_secrets(conn, ring, principal, project_id, [(new, raw)])
+                    [meta] = add_secrets(self, conn, ring, principal, project_id, [(new, raw)])
                     audit.insert_audit(conn, principal, request, project_id=project_id, action="create",
                                        secret_id=meta.id, secret_name=name, metadata={"version": 1})
                     return meta
@@ -249,7 +224,7 @@ class SecretsService:
                 if fields:
                     meta = repo.update_fields(conn, secret_id, fields)
                 if raw is not None:
-                    meta = self.add_versions(conn, ring, principal, project_id, [(current, raw)])[secret_id]
+                    meta = add_versions(self, conn, ring, principal, project_id, [(current, raw)])[secret_id]
                 changed = (["value"] if raw is not None else []) + sorted(fields)
                 audit.insert_audit(conn, principal, request, project_id=project_id,
                                    action="rotate" if raw is not None else "update",
@@ -284,3 +259,4 @@ class SecretsService:
         from shared.secrets.versions import reveal
 
         return reveal(self, principal, request, project_id, secret_id, version=version, purpose=purpose)
+

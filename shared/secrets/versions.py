@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import NotFound, ValidationFailed
+from shared.secrets.writes import add_versions
 from shared.store import audit, versions
 from shared.store import secrets as repo
 from shared.store.models import RequestInfo, SecretMeta, VersionMeta
@@ -78,7 +79,7 @@ def rollback(
                 raise NotFound(f"version {version} is not kept")
             _, binding, sealed = found
             raw = service.decrypt(ring, binding, sealed).encode("utf-8")
-            meta = service.add_versions(conn, ring, principal, project_id, [(current, raw)])[secret_id]
+            meta = add_versions(service, conn, ring, principal, project_id, [(current, raw)])[secret_id]
             audit.insert_audit(conn, principal, request, project_id=project_id, action="rollback",
                                secret_id=secret_id, secret_name=current.name,
                                metadata={"version": meta.version, "from_version": version})

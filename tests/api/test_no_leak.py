@@ -39,21 +39,8 @@ def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
         responses.append(client.put(secrets_url(project.id, sid), json={"value": VALUE_1},
                                     headers=project.auth("viewer")))
         reveal = client.post(secrets_url(project.id, sid, "reveal"), headers=owner)
-        # The lifecycle routes: versions, rollback, copy, import (good and refused), export, check.
-        responses.append(client.get(secrets_url(project.id, sid, "versions"), headers=owner))
-        responses.append(client.post(secrets_url(project.id, sid, "rollback"), json={"version": 1}, headers=owner))
-        copied = client.post(secrets_url(project.id, sid, "reveal"), json={"version": 2, "purpose": "copy"},
-                             headers=owner)
-        imports = [f"IMPORTED='{VALUE_3}'\n", f"bad-name={VALUE_3}\nX=\n", f"U='{VALUE_3}\n"]
-        for content in imports:
-            responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
-                                         json={"format": "dotenv", "content": content, "on_conflict": "fail"}))
-        responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
-                                     json={"format": "json", "content": '{"IMPORTED": "%s", "n": 1}' % VALUE_3,
-                                           "on_conflict": "fail"}))
-        exported = client.post(secrets_url(project.id, "export"), json={"format": "dotenv"}, headers=owner)
-        responses.append(client.post(secrets_url(project.id, "check"), headers=owner,
-                                     json={"config": {"a": "{{secrets.CANARY}} {{secrets.NOPE}}"}}))
+        more, copied, exported = _lifecycle_requests(client, project, sid)
+        responses += more
         responses.append(client.delete(secrets_url(project.id, sid), headers=owner))
     finally:
         for name in list(logging.root.manager.loggerDict):
@@ -80,3 +67,24 @@ def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
         for form in forms(value):
             for where, text in haystacks.items():
                 assert form not in text, f"value leaked into {where}"
+
+
+def _lifecycle_requests(client, project, sid):
+    """The lifecycle routes: versions, rollback, copy, import (good and refused), export, check."""
+    owner = project.auth("owner")
+    responses = []
+    responses.append(client.get(secrets_url(project.id, sid, "versions"), headers=owner))
+    responses.append(client.post(secrets_url(project.id, sid, "rollback"), json={"version": 1}, headers=owner))
+    copied = client.post(secrets_url(project.id, sid, "reveal"), json={"version": 2, "purpose": "copy"},
+                         headers=owner)
+    imports = [f"IMPORTED='{VALUE_3}'\n", f"bad-name={VALUE_3}\nX=\n", f"U='{VALUE_3}\n"]
+    for content in imports:
+        responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
+                                     json={"format": "dotenv", "content": content, "on_conflict": "fail"}))
+    responses.append(client.post(secrets_url(project.id, "import"), headers=owner,
+                                 json={"format": "json", "content": '{"IMPORTED": "%s", "n": 1}' % VALUE_3,
+                                       "on_conflict": "fail"}))
+    exported = client.post(secrets_url(project.id, "export"), json={"format": "dotenv"}, headers=owner)
+    responses.append(client.post(secrets_url(project.id, "check"), headers=owner,
+                                 json={"config": {"a": "{{secrets.CANARY}} {{secrets.NOPE}}"}}))
+    return responses, copied, exported
