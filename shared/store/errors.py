@@ -41,6 +41,11 @@ def translate(exc: BaseException) -> BaseException:
                         TimeoutError)):
         # A lost connection, a pool timeout, a server shutting down, a statement timeout.
         return Unavailable()
+    if isinstance(exc, psycopg.InternalError) and exc.sqlstate is None:
+        # Raised by psycopg itself, not by the server: the protocol broke off mid-statement
+        # (a COMMIT answered twice as the server or the pooler restarted). Whether that COMMIT
+        # took effect is unknown, as with a lost connection: a 503, never a 500.
+        return Unavailable()
     if isinstance(exc, psycopg.Error):
         kind = _BY_SQLSTATE.get(exc.sqlstate or "")
         if kind is not None:

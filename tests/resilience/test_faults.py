@@ -311,3 +311,16 @@ def test_requests_in_flight_when_backends_die(svc: Service) -> None:
             assert value.startswith(f"fake-{name}-") and int(value.rsplit("-", 1)[1]) > int(acked[name][1].rsplit("-", 1)[1] or 0)
             expected[name] = value
     assert_consistent(svc, expected)
+
+
+def test_a_protocol_break_in_commit_is_unavailable_not_a_bug() -> None:
+    """Seen in the chaos run (issue #18): PgBouncer or Postgres restarting during COMMIT
+    makes psycopg raise InternalError('received 2 results from command COMMIT'), with no
+    SQLSTATE; that is the database being unavailable, a 503. A server's own internal error
+    (SQLSTATE XX000) stays what it is."""
+    from shared.errors import Unavailable
+    from shared.store.errors import translate
+
+    assert isinstance(translate(psycopg.InternalError("received 2 results from command 'COMMIT'")), Unavailable)
+    server_side = psycopg.errors.lookup("XX000")("internal error")
+    assert translate(server_side) is server_side
