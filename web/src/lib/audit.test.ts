@@ -19,6 +19,7 @@ function event(over: Partial<AuditEvent> = {}): AuditEvent {
 		metadata: {},
 		ip_address: '127.0.0.1',
 		user_agent: 'ua',
+		actor_email: null,
 		created_at: '2026-12-02T07:39:10.123Z',
 		...over
 	};

@@ -11,7 +11,10 @@ function s(name: string, updated: string, used: string | null, description: stri
 		version: 1,
 		created_at: updated,
 		updated_at: updated,
-		last_used_at: used
+		last_used_at: used,
+		rotation_period_days: null,
+		rotation_due_at: null,
+		rotation_overdue: false
 	};
 }
 

@@ -17,7 +17,7 @@ export type ApiErrorBody = Schemas['ErrorOut'];
  * An audit event. `actor_email` (DESIGN §4) is not in the document yet: it is
  * optional here until the API adds it, and then comes from the schema.
  */
-export type AuditEvent = Schemas['AuditEvent'] & { actor_email?: string | null };
+export type AuditEvent = Schemas['AuditEvent'];
 
 /** `ProjectOut.role` is a string in the document; these are the values it takes. */
 export const ROLES = ['viewer', 'editor', 'admin', 'runner'] as const;
