@@ -44,7 +44,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 # --------------------------------------------------------------------------- server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when tests/browser ends: its event loop must not outlive it
 def dev_server(tmp_path_factory) -> Iterator[DevServer]:
     if not WEB_INDEX.exists():
         pytest.fail(f"{WEB_INDEX.relative_to(ROOT)} is missing: scripts/test builds the UI first")
@@ -58,7 +58,7 @@ def dev_server(tmp_path_factory) -> Iterator[DevServer]:
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when tests/browser ends: its event loop must not outlive it
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
@@ -66,7 +66,7 @@ def playwright_instance():
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when tests/browser ends: its event loop must not outlive it
 def chromium(playwright_instance):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")

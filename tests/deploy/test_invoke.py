@@ -18,7 +18,8 @@ def invoke(data_dir: Path, *args: str) -> dict:
     out = subprocess.run([str(ROOT / "scripts" / "invoke"), *args, "--data-dir", str(data_dir)], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(out.stdout[out.stdout.index("{"):out.stdout.rindex("}") + 1])
+    # The log and EMF lines come first, one JSON object a line; the response is printed indented.
+    return json.loads(out.stdout[out.stdout.index("{\n    \"statusCode\""):out.stdout.rindex("}") + 1])
 
 
 def test_invoke_create_then_get_the_first_secret(tmp_path):

@@ -101,16 +101,23 @@ def cold_start_probe(stack: Stack) -> dict:
     from shared.keys.keystore import KeyStore
     from shared.store.database import Database
 
-    os.environ.update(stack.kms.env())
+    kms_env = stack.kms.env()
+    saved = {name: os.environ.get(name) for name in kms_env}
+    os.environ.update(kms_env)  # boto3 reads the endpoint and credentials from the environment
     db = Database(stack.direct, max_size=1)
     started = time.monotonic()
     try:
-        KeyStore(db, KmsRootKey.connect(stack.key_id, os.environ["AWS_REGION"])).keyring()
+        KeyStore(db, KmsRootKey.connect(stack.key_id, kms_env["AWS_REGION"])).keyring()
         outcome = "loaded"
     except RootKeyUnavailable as exc:
         outcome = f"503 unavailable ({exc.cause})"
     finally:
         db.close()
+        for name, value in saved.items():  # leave the process as it was (tests share it)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return {"outcome": outcome, "seconds": round(time.monotonic() - started, 2)}
 
 
