@@ -20,7 +20,8 @@ def forms(value: str) -> list[str]:
 
 def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
     caplog.set_level(logging.DEBUG)
-    for name in list(logging.root.manager.loggerDict):
+    levels = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+    for name in levels:
         logging.getLogger(name).setLevel(logging.DEBUG)
     try:
         owner = project.auth("owner")
@@ -42,9 +43,9 @@ def test_value_appears_only_in_the_reveal(client, project, sql, caplog, capfd):
         more, copied, exported = _lifecycle_requests(client, project, sid)
         responses += more
         responses.append(client.delete(secrets_url(project.id, sid), headers=owner))
-    finally:
-        for name in list(logging.root.manager.loggerDict):
-            logging.getLogger(name).setLevel(logging.NOTSET)
+    finally:  # each logger back to its own level (the service logger's INFO included)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
     assert reveal.json() == {"value": VALUE_2}
     assert copied.json() == {"value": VALUE_2}
