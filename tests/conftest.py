@@ -130,7 +130,7 @@ def container(env: dict[str, str]):
     from shared.config import Settings
     from shared.container import build_container
 
-    c = build_container(Settings(**{k.lower(): v for k, v in env.items()}))
+    c = build_container(Settings.from_environ(env))
     yield c
     c.close()
 

@@ -52,3 +52,17 @@ def test_serve_with_bad_setting_stops_with_one_line():
     assert out.returncode == 2
     assert out.stderr.strip() == ("meshhook-secrets: configuration error: "
                                   "MESHHOOK_ROOT_KEY or MESHHOOK_KMS_KEY_ID must be set")
+
+
+def test_variables_are_read_by_alias_or_name_ignoring_case_and_overrides_win():
+    from shared.config import Settings
+
+    env = {"database_url": "postgresql://x@/y", "Supabase_Jwt_Secret": GOOD["SUPABASE_JWT_SECRET"],
+           "MESHHOOK_ROOT_KEY": GOOD["MESHHOOK_ROOT_KEY"], "meshhook_max_versions": "7",
+           "MAX_VERSIONS": "99", "DB_POOL_MAX": "3"}
+    settings = Settings.from_environ(env, db_pool_max=1)
+    assert settings.database_url.get_secret_value() == "postgresql://x@/y"
+    # An aliased setting is read from its variable only, not from its field's name.
+    assert settings.max_versions == 7
+    assert settings.db_pool_max == 1
+

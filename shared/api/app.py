@@ -19,14 +19,12 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shared.api.errors import install_error_handlers
 from shared.api.middleware import BodyLimitAndSecurityHeaders
-from shared.api.routes import ROUTERS
+from shared.api.routes import ROUTE_NAMES, ROUTE_TABLES
 from shared.api.routes.bulk import IMPORT_PATH
 from shared.api.schemas import Health
 from shared.container import Container, default_container
 from shared.observability.metrics import NULL, Backend
 from shared.observability.middleware import ObserveRequests
-
-ROUTE_NAMES = tuple(r.name for router in ROUTERS for r in router.routes)
 
 
 def create_app(
@@ -35,7 +33,8 @@ def create_app(
     max_import_bytes: int = 1024 * 1024,
     metrics: Backend | None = None, observe: bool = True, extra_routers: Iterable[APIRouter] = (),
 ):
-    """The API. `only` keeps the named routes (one Lambda = one route).
+    """The API. `only` keeps the named routes (one Lambda = one route): only those are
+    built (shared/api/routes/table.py).
 
     `observe` adds the request log line and metrics (shared/observability); `metrics` is
     their backend: by default the process's Prometheus registry for the full app (served
@@ -49,10 +48,32 @@ def create_app(
 
         metrics = process_backend()
     metrics = metrics or NULL
+    app = _fastapi_app(container, metrics, kek_age_gauge=observe and wanted is None)
+    for table in ROUTE_TABLES:
+        if wanted is None or wanted & set(table.names):
+            app.include_router(table.router(wanted))
+    install_error_handlers(app)
+    if wanted is None:  # the full app (serve, dev) also answers health, metrics and docs
+        _add_healthz(app, container)
+        if observe and hasattr(metrics, "render"):
+            from shared.observability.endpoint import router as metrics_router
 
+            app.include_router(metrics_router)
+        _mount_docs(app)
+    for router in extra_routers:
+        app.include_router(router)
+    if static_dir is not None and (static_dir / "index.html").is_file():
+        _mount_ui(app, static_dir)
+    asgi = _middleware(app, metrics, observe=observe, max_body_bytes=max_body_bytes,
+                       max_import_bytes=max_import_bytes, cors_origins=list(cors_origins))
+    asgi.fastapi = app  # tests and the OpenAPI dump reach the FastAPI app through this
+    return asgi
+
+
+def _fastapi_app(container: Callable[[], Container], metrics: Backend, *, kek_age_gauge: bool) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if observe and wanted is None:
+        if kek_age_gauge:  # the full app sets the KEK-age gauge once at start-up
             from shared.observability.kek_age import record_kek_age
 
             await run_in_threadpool(record_kek_age, container().db, metrics)
@@ -66,43 +87,28 @@ def create_app(
     )
     app.state.container = container
     app.state.metrics = metrics
-    selected = APIRouter()
-    for router in ROUTERS:
-        for route in router.routes:
-            if wanted is None or route.name in wanted:
-                selected.routes.append(route)
-    app.include_router(selected)
-    install_error_handlers(app)
+    return app
 
-    if wanted is None:
-        @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["ops"])
-        def healthz() -> JSONResponse:
-            """200 while the database answers, 503 otherwise."""
-            ok = container().db.ping()
-            return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
-                                headers=None if ok else {"Retry-After": "1"})
 
-        if observe and hasattr(metrics, "render"):
-            from shared.observability.endpoint import router as metrics_router
+def _add_healthz(app: FastAPI, container: Callable[[], Container]) -> None:
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["ops"])
+    def healthz() -> JSONResponse:
+        """200 while the database answers, 503 otherwise."""
+        ok = container().db.ping()
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
+                            headers=None if ok else {"Retry-After": "1"})
 
-            app.include_router(metrics_router)
-        _mount_docs(app)
-    for router in extra_routers:
-        app.include_router(router)
 
-    if static_dir is not None and (static_dir / "index.html").is_file():
-        _mount_ui(app, static_dir)
-
+def _middleware(app: FastAPI, metrics: Backend, *, observe: bool, max_body_bytes: int,
+                max_import_bytes: int, cors_origins: list[str]):
     asgi = BodyLimitAndSecurityHeaders(app, max_body_bytes, per_route=[(IMPORT_PATH, max_import_bytes)])
-    origins = list(cors_origins)
-    if origins:
-        asgi = CORSMiddleware(asgi, allow_origins=origins, allow_credentials=False,
+    if cors_origins:
+        asgi = CORSMiddleware(asgi, allow_origins=cors_origins, allow_credentials=False,
                               allow_methods=["GET", "POST", "PUT", "DELETE"],
                               allow_headers=["Authorization", "Content-Type", "If-Match"],
-                              expose_headers=["ETag", "X-Request-Id"], max_age=600)
+                              expose_headers=["ETag", "X-Request-Id", "Retry-After"], max_age=600)
     if observe:  # outermost: it times, logs and ids every response, the 413 refusals too
         asgi = ObserveRequests(asgi, metrics)
-    asgi.fastapi = app  # tests and the OpenAPI dump reach the FastAPI app through this
     return asgi
 
 

@@ -105,3 +105,30 @@ def test_serverless_invoke_local(env, project):
     response = json.loads(out.stdout[start:out.stdout.rindex("}") + 1])
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"secrets": []}
+
+
+def test_a_function_builds_only_its_own_route():
+    from shared.api.app import create_app
+
+    app = create_app(only=["reveal_secret"], observe=False).fastapi
+    operations = {op["operationId"] for path in app.openapi()["paths"].values() for op in path.values()}
+    assert operations == {"reveal_secret"}
+
+
+# Cold start: what a handler's import (and its app's build) must not load. Each is either
+# not needed by a route (the dev server, the worker client, Prometheus) or only by some
+# deployments (boto3: a KMS root key), or replaced by something cheaper (pydantic-settings).
+NOT_ON_A_COLD_START = ("boto3", "botocore", "pydantic_settings", "httpx", "uvicorn", "prometheus_client",
+                       "shared.cli", "tools")
+
+
+def test_a_cold_handler_loads_only_what_its_route_needs(tmp_path):
+    code = ("import sys, functions.get_secret\n"
+            "from shared.api.app import create_app\n"
+            "create_app(only=['get_secret'], observe=False)\n"
+            "print(' '.join(sorted(sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                            cwd=ROOT).stdout.split()
+    unwanted = sorted(m for m in loaded if m.split(".")[0] in NOT_ON_A_COLD_START
+                      or any(m == p or m.startswith(p + ".") for p in NOT_ON_A_COLD_START))
+    assert unwanted == []

@@ -75,7 +75,7 @@ def test_failed_integrity_check_is_audited(env, make_project, sql):
     from shared.api.app import create_app
     from shared.container import build_container
 
-    container = build_container(Settings(**{k.lower(): v for k, v in env.items()}, db_pool_max=1))
+    container = build_container(Settings.from_environ(env, db_pool_max=1))
     project = make_project()
     try:
         with TestClient(create_app(container=lambda: container), raise_server_exceptions=False) as c:
@@ -118,7 +118,7 @@ def test_dev_login_flag_only_under_dev(app_with, ui_dir):
 def test_forwarded_for_is_believed_only_from_trusted_proxies(app_with, env, project, sql, trusted, expected):
     """Before: uvicorn trusted X-Forwarded-For from 127.0.0.1, so anything local set the
     audit IP. After: only from MESHHOOK_TRUSTED_PROXIES (none by default)."""
-    settings = Settings(**{k.lower(): v for k, v in env.items()}, MESHHOOK_TRUSTED_PROXIES=trusted)
+    settings = Settings.from_environ(env, MESHHOOK_TRUSTED_PROXIES=trusted)
     live = serve_in_thread(app_with(), **settings.uvicorn_proxy_options())
     try:
         r = httpx.post(f"{live.base_url}{secrets_url(project.id)}", json={"name": f"IP_{len(trusted)}",

@@ -1,4 +1,4 @@
-"""Every route of the API, one module per resource.
+"""Every route of the API, one module per resource, each declared on a `RouteTable`.
 
 Order matters where paths overlap: `/secrets/audit`, `/secrets/resolve` and the bulk routes
 (`/secrets/import`, `/export`, `/check`) come before `/secrets/{secret_id}`, so none is taken
@@ -7,4 +7,5 @@ for a secret id.
 
 from shared.api.routes import audit, bulk, projects, resolve, secrets, versions
 
-ROUTERS = (audit.router, resolve.router, bulk.router, projects.router, secrets.router, versions.router)
+ROUTE_TABLES = (audit.routes, resolve.routes, bulk.routes, projects.routes, secrets.routes, versions.routes)
+ROUTE_NAMES = tuple(name for table in ROUTE_TABLES for name in table.names)

@@ -6,17 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from shared.api.deps import CurrentPrincipal, Service
 from shared.api.errors import responses
+from shared.api.routes.table import RouteTable
 from shared.api.schemas import AuditEventList
 from shared.secrets.audit import ACTIONS, MAX_PAGE, audit_events
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["audit"])
+routes = RouteTable(prefix="/api/projects/{project_id}/secrets", tags=["audit"])
 
 
-@router.get("/audit", name="audit_events", response_model=AuditEventList,
+@routes.get("/audit", name="audit_events", response_model=AuditEventList,
             responses=responses(400, 401, 403, 404, 422, 500, 503))
 def audit(
     project_id: uuid.UUID, principal: CurrentPrincipal, service: Service,

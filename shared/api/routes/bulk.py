@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from shared.api.deps import CurrentPrincipal, Requester, Service
 from shared.api.errors import COMMON, responses
+from shared.api.routes.table import RouteTable
 from shared.api.schemas import (
     CheckConfig,
     CheckResult,
@@ -19,7 +19,7 @@ from shared.api.schemas import (
 from shared.secrets.bulk import export_secrets, import_secrets
 from shared.secrets.check import check_references
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["bulk"])
+routes = RouteTable(prefix="/api/projects/{project_id}/secrets", tags=["bulk"])
 
 IMPORT_PATH = "/api/projects/{project_id}/secrets/import"  # the body-size middleware's exception
 
@@ -29,7 +29,7 @@ _EXPORTED = {200: {"description": "The secrets: .env text, or a JSON object of N
 }}}
 
 
-@router.post("/import", name="import_secrets", response_model=ImportOutcome,
+@routes.post("/import", name="import_secrets", response_model=ImportOutcome,
              responses=responses(*COMMON, 403, 409, 413))
 def import_(
     project_id: uuid.UUID, body: ImportSecrets, principal: CurrentPrincipal, service: Service,
@@ -43,7 +43,7 @@ def import_(
     return ImportOutcome(created=result.created, updated=result.updated, skipped=result.skipped)
 
 
-@router.post("/export", name="export_secrets", response_class=Response,
+@routes.post("/export", name="export_secrets", response_class=Response,
              responses={**_EXPORTED, **responses(*COMMON, 403, 413, 429)})
 def export(
     project_id: uuid.UUID, body: ExportSecrets, principal: CurrentPrincipal, service: Service,
@@ -57,7 +57,7 @@ def export(
     return JSONResponse(out)
 
 
-@router.post("/check", name="check_references", response_model=CheckResult,
+@routes.post("/check", name="check_references", response_model=CheckResult,
              responses=responses(*COMMON, 413))
 def check(
     project_id: uuid.UUID, body: CheckConfig, principal: CurrentPrincipal, service: Service,

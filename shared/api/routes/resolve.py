@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from shared.api.deps import CurrentPrincipal, Requester, Service
 from shared.api.errors import responses
+from shared.api.routes.table import RouteTable
 from shared.api.schemas import ResolvedSecrets, ResolveSecrets
 from shared.secrets.resolve import resolve_secrets
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["runtime"])
+routes = RouteTable(prefix="/api/projects/{project_id}/secrets", tags=["runtime"])
 
 
-@router.post("/resolve", name="resolve_secrets", response_model=ResolvedSecrets,
+@routes.post("/resolve", name="resolve_secrets", response_model=ResolvedSecrets,
              responses=responses(400, 401, 403, 404, 413, 422, 500, 503))
 def resolve(
     project_id: uuid.UUID, body: ResolveSecrets, principal: CurrentPrincipal, service: Service,

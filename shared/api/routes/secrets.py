@@ -8,10 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
 from shared.api.errors import COMMON, responses
+from shared.api.routes.table import RouteTable
 from shared.api.schemas import (
     CreateSecret,
     RevealedValue,
@@ -21,10 +22,10 @@ from shared.api.schemas import (
     UpdateSecret,
 )
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["secrets"])
+routes = RouteTable(prefix="/api/projects/{project_id}/secrets", tags=["secrets"])
 
 
-@router.post("", name="create_secret", status_code=201, response_model=SecretEnvelope,
+@routes.post("", name="create_secret", status_code=201, response_model=SecretEnvelope,
              responses=responses(*COMMON, 403, 409, 413))
 def create_secret(
     project_id: uuid.UUID, body: CreateSecret, principal: CurrentPrincipal, service: Service,
@@ -37,7 +38,7 @@ def create_secret(
     return SecretEnvelope(secret=meta)
 
 
-@router.get("", name="list_secrets", response_model=SecretList,
+@routes.get("", name="list_secrets", response_model=SecretList,
             responses=responses(*COMMON, 403))
 def list_secrets(
     project_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
@@ -47,7 +48,7 @@ def list_secrets(
     return SecretList(secrets=service.list(principal, project_id, overdue=overdue))
 
 
-@router.get("/{secret_id}", name="get_secret", response_model=SecretEnvelope,
+@routes.get("/{secret_id}", name="get_secret", response_model=SecretEnvelope,
             responses=responses(*COMMON, 403))
 def get_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
@@ -59,7 +60,7 @@ def get_secret(
     return SecretEnvelope(secret=meta)
 
 
-@router.put("/{secret_id}", name="update_secret", response_model=SecretEnvelope,
+@routes.put("/{secret_id}", name="update_secret", response_model=SecretEnvelope,
             responses=responses(*COMMON, 403, 412, 413))
 def update_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, principal: CurrentPrincipal,
@@ -74,7 +75,7 @@ def update_secret(
     return SecretEnvelope(secret=meta)
 
 
-@router.delete("/{secret_id}", name="delete_secret", status_code=204,
+@routes.delete("/{secret_id}", name="delete_secret", status_code=204,
                response_class=Response, responses=responses(*COMMON, 403))
 def delete_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
@@ -85,7 +86,7 @@ def delete_secret(
     return Response(status_code=204)
 
 
-@router.post("/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
+@routes.post("/{secret_id}/reveal", name="reveal_secret", response_model=RevealedValue,
              responses=responses(*COMMON, 403, 413, 429))
 def reveal_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,

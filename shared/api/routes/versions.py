@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
 from shared.api.errors import COMMON, responses
+from shared.api.routes.table import RouteTable
 from shared.api.schemas import RollbackSecret, SecretEnvelope, VersionList
 from shared.secrets.versions import list_versions, rollback
 
-router = APIRouter(prefix="/api/projects/{project_id}/secrets", tags=["versions"])
+routes = RouteTable(prefix="/api/projects/{project_id}/secrets", tags=["versions"])
 
 
-@router.get("/{secret_id}/versions", name="list_versions", response_model=VersionList,
+@routes.get("/{secret_id}/versions", name="list_versions", response_model=VersionList,
             responses=responses(*COMMON, 403))
 def versions(
     project_id: uuid.UUID, secret_id: uuid.UUID, principal: CurrentPrincipal, service: Service,
@@ -24,7 +25,7 @@ def versions(
     return VersionList(versions=list_versions(service, principal, project_id, secret_id))
 
 
-@router.post("/{secret_id}/rollback", name="rollback_secret", response_model=SecretEnvelope,
+@routes.post("/{secret_id}/rollback", name="rollback_secret", response_model=SecretEnvelope,
              responses=responses(*COMMON, 403, 412, 413))
 def rollback_secret(
     project_id: uuid.UUID, secret_id: uuid.UUID, body: RollbackSecret, principal: CurrentPrincipal,
