@@ -60,18 +60,9 @@ class BodyLimitAndSecurityHeaders:
             return
         limit = next((lim for pattern, lim in self.per_route if pattern.match(scope.get("path", ""))),
                      self.max_body_bytes)
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await _refuse(send, 413, "payload_too_large", "request body too large")
-                    return
-        if _CONTROL.search(scope.get("path", "")):
-            # No route has a control character in its path (a NUL even breaks file lookups).
-            await _refuse(send, 400, "bad_request", "the path contains control characters")
+        refusal = _refusal_before_reading(scope, limit)
+        if refusal is not None:
+            await _refuse(send, *refusal)
             return
 
         received = 0
@@ -105,6 +96,23 @@ class BodyLimitAndSecurityHeaders:
                       log_safe(scope.get("path", "")))
             if not started:
                 await _refuse(send, 500, "internal", "internal error")
+
+
+def _refusal_before_reading(scope: Scope, limit: int) -> tuple[int, str, str] | None:
+    """What is refused from the request line and headers alone: a declared body over the
+    limit, a path with control characters (no route has one; a NUL even breaks file
+    lookups)."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                too_big = int(value) > limit
+            except ValueError:
+                too_big = False
+            if too_big:
+                return 413, "payload_too_large", "request body too large"
+    if _CONTROL.search(scope.get("path", "")):
+        return 400, "bad_request", "the path contains control characters"
+    return None
 
 
 def _path_pattern(template: str) -> re.Pattern[str]:

@@ -6,8 +6,8 @@ job is idempotent, and a rerun after a crash at any instant carries on where it 
 
 1. activate: decide under an EXCLUSIVE lock on the KEK table (the lock the first-start
    bootstrap and rekey-root take too) and, when due, create the new active KEK; the old one
-   is retired in the same transaction (keys.create_active_kek).
-2. re-wrap (shared/rewrap.py): batches of rows under a retired KEK, `FOR UPDATE SKIP
+   is retired in the same transaction (keystore.create_active_kek).
+2. re-wrap (shared/keys/rewrap.py): batches of rows under a retired KEK, `FOR UPDATE SKIP
    LOCKED`, on a few threads; only the 32-byte DEKs are unwrapped and wrapped again (values
    are never decrypted), one UPDATE per batch. The database's require_active_kek trigger
    refuses a batch aimed at a KEK a newer rotation retired; the job then follows it.
@@ -87,45 +87,78 @@ def rotate_keks(
     `db` needs a pool of at least `workers` connections."""
     if batch_size < 1 or workers < 1:
         raise ValueError("batch_size and workers must be at least 1")
-    emit = progress or (lambda event: None)
-    report = RotationReport(job_id=str(uuid.uuid4()))
-    base = {"job_id": report.job_id}
+    run = _Run(db, root_key, actor, progress or (lambda event: None))
     started = time.monotonic()
-    with db.as_system() as conn:
-        insert_system_event(conn, actor, "kek_rotation_start", {
-            **base, "force": policy.force, "max_age_days": policy.max_age / timedelta(days=1)})
-    emit({"event": "start", **base, "force": policy.force})
+    run.audit("kek_rotation_start", force=policy.force, max_age_days=policy.max_age / timedelta(days=1))
+    run.emit("start", force=policy.force)
     try:
-        ring, age = _activate(db, root_key, policy, report, actor)
+        ring = run.activate(policy)
+        ring = run.rewrap_and_destroy(ring, batch_size=batch_size, workers=workers, deadline=deadline)
+    except BaseException as exc:
+        metrics.count("rotation_failures")
+        audit_failure(db, actor, "kek_rotation_failure", exc,
+                      {"job_id": run.report.job_id, "rewrapped": run.report.rewrapped})
+        raise
+    report = run.report
+    report.active_kek_id = ring.active_id
+    report.seconds = round(time.monotonic() - started, 3)
+    run.audit("kek_rotation_end", rotated=report.rotated, active_kek_id=report.active_kek_id,
+              rewrapped=report.rewrapped, batches=report.batches, destroyed=report.destroyed,
+              pending=report.pending, complete=report.complete)
+    run.progress({"event": "end", **report.as_dict()})
+    return report
+
+
+class _Run:
+    """One run of the job: its report, its progress lines and audit events (each tagged with
+    the job id), and the steps that update them."""
+
+    def __init__(self, db: Database, root_key: RootKey, actor: str, progress: Progress) -> None:
+        self.db, self.root_key, self.actor, self.progress = db, root_key, actor, progress
+        self.report = RotationReport(job_id=str(uuid.uuid4()))
+        self.remaining = 0  # this pass's estimate of DEKs left, for progress only
+
+    def audit(self, action: str, **details: Any) -> None:
+        with self.db.as_system() as conn:
+            insert_system_event(conn, self.actor, action, {"job_id": self.report.job_id, **details})
+
+    def emit(self, event: str, **details: Any) -> None:
+        self.progress({"event": event, "job_id": self.report.job_id, **details})
+
+    def activate(self, policy: Policy) -> Keyring:
+        report = self.report
+        ring, age = _activate(self.db, self.root_key, policy, report, self.actor)
         metrics.gauge("kek_age_days", 0.0 if report.rotated or age is None else age / timedelta(days=1))
         if report.rotated:
             metrics.count("rotations")
-        emit({"event": "activated" if report.rotated else "not_due", **base, "force": policy.force,
-              "active_kek_id": report.active_kek_id, "retired_kek_id": report.retired_kek_id,
-              "age_seconds": None if report.rotated or age is None else round(age.total_seconds())})
-        remaining = 0  # this pass's estimate, for progress only
+        self.emit("activated" if report.rotated else "not_due", force=policy.force,
+                  active_kek_id=report.active_kek_id, retired_kek_id=report.retired_kek_id,
+                  age_seconds=None if report.rotated or age is None else round(age.total_seconds()))
+        return ring
 
-        def on_batch(moved: int, current: Keyring) -> None:
-            nonlocal remaining
-            report.rewrapped += moved
-            report.batches += 1
-            remaining = max(remaining - moved, 0)
-            metrics.count("rewrap_deks", moved)
-            metrics.gauge("rewrap_remaining", remaining)
-            emit({"event": "rewrap", **base, "batch": report.batches, "rewrapped": report.rewrapped,
-                  "remaining": remaining, "kek_id": current.active_id})
-            if report.batches % AUDIT_EVERY == 0:
-                with db.as_system() as conn:
-                    insert_system_event(conn, actor, "kek_rotation_progress", {
-                        **base, "batches": report.batches, "rewrapped": report.rewrapped})
+    def on_batch(self, moved: int, current: Keyring) -> None:
+        report = self.report
+        report.rewrapped += moved
+        report.batches += 1
+        self.remaining = max(self.remaining - moved, 0)
+        metrics.count("rewrap_deks", moved)
+        metrics.gauge("rewrap_remaining", self.remaining)
+        self.emit("rewrap", batch=report.batches, rewrapped=report.rewrapped, remaining=self.remaining,
+                  kek_id=current.active_id)
+        if report.batches % AUDIT_EVERY == 0:
+            self.audit("kek_rotation_progress", batches=report.batches, rewrapped=report.rewrapped)
 
+    def rewrap_and_destroy(self, ring: Keyring, *, batch_size: int, workers: int,
+                           deadline: float | None) -> Keyring:
+        """Steps 2 and 3, repeated while a concurrent rotation keeps retiring KEKs."""
+        report = self.report
         for _ in range(MAX_PASSES):
-            with db.as_system() as conn:
-                remaining = count_under_retired(conn, ring)
-            metrics.gauge("rewrap_remaining", remaining)
+            with self.db.as_system() as conn:
+                self.remaining = count_under_retired(conn, ring)
+            metrics.gauge("rewrap_remaining", self.remaining)
             try:
-                ring, finished = rewrap_all(db, root_key, ring, batch_size=batch_size, workers=workers,
-                                            on_batch=on_batch, deadline=deadline)
+                ring, finished = rewrap_all(self.db, self.root_key, ring, batch_size=batch_size,
+                                            workers=workers, on_batch=self.on_batch, deadline=deadline)
             except Exception as exc:
                 metrics.count("rewrap_failures")
                 if isinstance(exc, DekIntegrityError):
@@ -134,24 +167,12 @@ def rotate_keks(
             if not finished:
                 report.pending = [k for k in ring.ids if k != ring.active_id]
                 break
-            report.pending = _destroy_unreferenced(db, report, emit, actor)
+            report.pending = _destroy_unreferenced(self.db, report, self.progress, self.actor)
             if not report.pending:
                 report.complete = True
                 break
-            ring = _reload(db, root_key, ring)
-    except BaseException as exc:
-        metrics.count("rotation_failures")
-        audit_failure(db, actor, "kek_rotation_failure", exc, {**base, "rewrapped": report.rewrapped})
-        raise
-    report.active_kek_id = ring.active_id
-    report.seconds = round(time.monotonic() - started, 3)
-    with db.as_system() as conn:
-        insert_system_event(conn, actor, "kek_rotation_end", {
-            **base, "rotated": report.rotated, "active_kek_id": report.active_kek_id,
-            "rewrapped": report.rewrapped, "batches": report.batches,
-            "destroyed": report.destroyed, "pending": report.pending, "complete": report.complete})
-    emit({"event": "end", **report.as_dict()})
-    return report
+            ring = _reload(self.db, self.root_key, ring)
+        return ring
 
 
 def _activate(
