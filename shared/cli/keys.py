@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TextIO
 
@@ -81,8 +82,19 @@ class ProgressBar:
         print(text, file=self._out, flush=True)
 
 
-def _database(settings: Settings) -> Database:
-    return Database(settings.database_url.get_secret_value(), max_size=3)  # 2 workers + 1
+def run_job(job: str, settings: Settings, work: Callable[[Database], int],
+            *expected: type[BaseException]) -> int:
+    """Run a key job on its own small pool: its exit code, or, for a failure an operator can
+    act on (a known service error, or one of `expected`), one line saying what to do."""
+    db = Database(settings.database_url.get_secret_value(), max_size=3)  # 2 workers + 1
+    try:
+        return work(db)
+    except Exception as exc:
+        if not (_known(exc) or isinstance(exc, expected)):
+            raise
+        return _fail(job, exc)
+    finally:
+        db.close()
 
 
 _KMS_HINTS = {
@@ -124,8 +136,8 @@ def run_rotate_keks(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
     policy = Policy(max_age=timedelta(days=settings.kek_max_age_days), force=args.force)
-    db = _database(settings)
-    try:
+
+    def work(db: Database) -> int:
         if args.status:
             with db.as_system() as conn:
                 status = kek_status(conn, policy)
@@ -135,12 +147,8 @@ def run_rotate_keks(args: argparse.Namespace) -> int:
         report = rotate_keks(db, root_key_from(settings), policy=policy,
                              batch_size=args.batch_size, progress=progress)
         return 0 if report.complete else EX_TEMPFAIL
-    except Exception as exc:
-        if not (_known(exc) or isinstance(exc, DekIntegrityError)):
-            raise
-        return _fail("rotate-keks", exc)
-    finally:
-        db.close()
+
+    return run_job("rotate-keks", settings, work, DekIntegrityError)
 
 
 def _print_status(status: dict[str, Any], out: TextIO) -> None:
@@ -182,18 +190,14 @@ def run_rekey_root(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     old, new = root_key_from(settings), new_root_key(args, settings)
-    db = _database(settings)
-    try:
+
+    def work(db: Database) -> int:
         report = rekey_root(db, old, new)
-    except Exception as exc:
-        if not (_known(exc) or isinstance(exc, RekeyError)):
-            raise
-        return _fail("rekey-root", exc)
-    finally:
-        db.close()
-    JsonLines()({"event": "rekeyed", **report.as_dict()})
-    swap = ("MESHHOOK_KMS_KEY_ID (and unset MESHHOOK_ROOT_KEY)" if isinstance(new, KmsRootKey)
-            else "MESHHOOK_ROOT_KEY")
-    print(f"re-wrapped {len(report.rewrapped)} KEKs under {new.key_id}; now set {swap} to the new"
-          " key everywhere and restart. The old root key no longer opens anything.", file=sys.stderr)
-    return 0
+        JsonLines()({"event": "rekeyed", **report.as_dict()})
+        swap = ("MESHHOOK_KMS_KEY_ID (and unset MESHHOOK_ROOT_KEY)" if isinstance(new, KmsRootKey)
+                else "MESHHOOK_ROOT_KEY")
+        print(f"re-wrapped {len(report.rewrapped)} KEKs under {new.key_id}; now set {swap} to the new"
+              " key everywhere and restart. The old root key no longer opens anything.", file=sys.stderr)
+        return 0
+
+    return run_job("rekey-root", settings, work, RekeyError)
