@@ -1,4 +1,4 @@
-"""The one metrics interface the service code uses, whatever the backend (DESIGN §8).
+"""The one metrics interface the service code uses, whatever the backend (docs/operations.md#alarms-and-metrics).
 
     from shared.observability import metrics
     metrics.count("integrity_failures")

@@ -1,5 +1,5 @@
 """The request middleware: a request id for every request (returned as `X-Request-Id`), one
-JSON log line when it ends, and its metrics (DESIGN §8).
+JSON log line when it ends, and its metrics (docs/operations.md#alarms-and-metrics).
 
 The log line holds exactly: request_id, route, status, duration_ms, caller_kind,
 project_id, error_code (plus the logger's time, level and service, and on Lambda the

@@ -1,4 +1,4 @@
-"""The reveal limit (DESIGN §3 invariant 8): per actor and project, the service key
+"""The reveal limit (docs/security.md, "Invariants"): per actor and project, the service key
 included, exact under concurrency. Reveals and exports both call `enforce_reveal_limit`
 inside the transaction that writes their audit row."""
 

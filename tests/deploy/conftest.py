@@ -1,7 +1,7 @@
 """Fixtures for the deployment tests: the Lambda artifact built by the real command
 (`npx serverless package`), a clean interpreter that has only that artifact and boto3 (what
 Lambda's python3.11 runtime has), and a Postgres of their own behind PgBouncer in
-transaction mode (Supabase's pooler), as DESIGN §7 promises.
+transaction mode (Supabase's pooler), as docs/operations.md#deploy promises.
 
 Each architecture is built once per session into the session's temporary folder; pip's
 wheel cache (serverless-python-requirements' download cache) makes a rebuild download

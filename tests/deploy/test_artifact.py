@@ -1,4 +1,4 @@
-"""The x86_64 artifact as Lambda runs it (DESIGN §7): built by `npx serverless package
+"""The x86_64 artifact as Lambda runs it (docs/operations.md#deploy): built by `npx serverless package
 --param="arch=x86_64"`, unzipped, imported by a clean Python 3.11 that has nothing but the
 artifact and boto3, and served with the environment serverless.yml gives each function
 (`DB_POOL_MAX=1`) through PgBouncer in transaction mode. Every handler runs in a process of

@@ -1,4 +1,4 @@
-"""What each architecture's zip holds (DESIGN §7): only runtime code, the compiled
+"""What each architecture's zip holds (docs/operations.md#deploy): only runtime code, the compiled
 dependencies built for that CPU, bytecode Lambda can use as it is, and under Lambda's
 250 MB unzipped limit."""
 

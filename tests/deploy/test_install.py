@@ -1,5 +1,5 @@
 """`pip install .` (not editable) into a fresh virtualenv gives a `meshhook-secrets` whose
-`migrate` works from any working directory: the SQL ships inside the package (DESIGN §7)."""
+`migrate` works from any working directory: the SQL ships inside the package (docs/operations.md#deploy)."""
 
 from __future__ import annotations
 

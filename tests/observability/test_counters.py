@@ -1,4 +1,4 @@
-"""The counters move after the requests that should move them (DESIGN §8)."""
+"""The counters move after the requests that should move them (docs/operations.md#alarms-and-metrics)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """On Lambda: Powertools log lines with the invocation's context, and one EMF line per
-invocation in the MeshHookSecrets namespace (DESIGN §8)."""
+invocation in the MeshHookSecrets namespace (docs/operations.md#alarms-and-metrics)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`GET /metrics` (DESIGN §8): Prometheus text for loopback clients, or with the metrics
+"""`GET /metrics` (docs/operations.md#alarms-and-metrics): Prometheus text for loopback clients, or with the metrics
 token; refused in the error shape otherwise; absent from the Lambda route set."""
 
 from __future__ import annotations

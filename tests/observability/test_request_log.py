@@ -1,4 +1,4 @@
-"""One JSON log line per request (DESIGN §8, §3.9): the fields, the request id that the
+"""One JSON log line per request (docs/operations.md#logs): the fields, the request id that the
 response carries as X-Request-Id, and nothing else from the request."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The redactor: values masked in text, encodings, structures and log records (DESIGN §5)."""
+"""The redactor: values masked in text, encodings, structures and log records (docs/integration.md)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ export type AuditQuery = NonNullable<operations['audit_events']['parameters']['q
 export type ApiErrorBody = Schemas['ErrorOut'];
 
 /**
- * An audit event. `actor_email` (DESIGN §4) is not in the document yet: it is
+ * An audit event. `actor_email` (docs/api.md) is not in the document yet: it is
  * optional here until the API adds it, and then comes from the schema.
  */
 export type AuditEvent = Schemas['AuditEvent'];
@@ -31,7 +31,7 @@ export function asRole(role: string | null | undefined): Role {
 export const canWrite = (role: Role) => role === 'admin' || role === 'editor';
 export const isAdmin = (role: Role) => role === 'admin';
 
-/** The audit actions (DESIGN §4); the API answers 422 for any other `action` filter. */
+/** The audit actions (docs/api.md); the API answers 422 for any other `action` filter. */
 export const AUDIT_ACTIONS = [
 	'create',
 	'update',
