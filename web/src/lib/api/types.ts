@@ -12,6 +12,12 @@ export type SecretUpdate = Schemas['UpdateSecret'];
 export type AuditPage = Schemas['AuditEventList'];
 export type AuditQuery = NonNullable<operations['audit_events']['parameters']['query']>;
 export type ApiErrorBody = Schemas['ErrorOut'];
+export type Version = Schemas['VersionMeta'];
+export type VersionActor = Schemas['Actor'];
+export type RevealOptions = Partial<Schemas['RevealSecret']>; // purpose has a default
+export type ImportInput = Schemas['ImportSecrets'];
+export type ImportOutcome = Schemas['ImportOutcome'];
+export type ExportFormat = Schemas['ExportSecrets']['format'];
 
 /**
  * An audit event. `actor_email` (DESIGN §4) is not in the document yet: it is
