@@ -9,7 +9,7 @@ export const SORTS: { key: SortKey; label: string }[] = [
 	{ key: 'last_used', label: 'Recently used' }
 ];
 
-/** How a workflow step refers to the secret (DESIGN §5). */
+/** How a workflow step refers to the secret (docs/integration.md). */
 export const reference = (name: string) => `{{secrets.${name}}}`;
 
 export function filterSecrets(secrets: readonly Secret[], filter: string): Secret[] {

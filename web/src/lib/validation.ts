@@ -1,4 +1,4 @@
-// The API's input rules (DESIGN §4), checked as the user types. The server
+// The API's input rules (docs/api.md), checked as the user types. The server
 // checks them again; its answer is what counts.
 
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -1,4 +1,4 @@
-// A small client for the meshhook-secrets HTTP API (DESIGN §4).
+// A small client for the meshhook-secrets HTTP API (docs/api.md).
 //
 // It never logs, caches or stores request bodies or responses: secret values
 // pass through it only as function arguments and return values.

@@ -19,10 +19,7 @@ export type ImportInput = Schemas['ImportSecrets'];
 export type ImportOutcome = Schemas['ImportOutcome'];
 export type ExportFormat = Schemas['ExportSecrets']['format'];
 
-/**
- * An audit event. `actor_email` (DESIGN §4) is not in the document yet: it is
- * optional here until the API adds it, and then comes from the schema.
- */
+/** An audit event, with `actor_email` for a user who is still a member. */
 export type AuditEvent = Schemas['AuditEvent'];
 
 /** `ProjectOut.role` is a string in the document; these are the values it takes. */
@@ -37,7 +34,7 @@ export function asRole(role: string | null | undefined): Role {
 export const canWrite = (role: Role) => role === 'admin' || role === 'editor';
 export const isAdmin = (role: Role) => role === 'admin';
 
-/** The audit actions (DESIGN §4); the API answers 422 for any other `action` filter. */
+/** The audit actions (docs/api.md); the API answers 422 for any other `action` filter. */
 export const AUDIT_ACTIONS = [
 	'create',
 	'update',
