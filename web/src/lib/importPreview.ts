@@ -14,9 +14,9 @@ export type ImportFormat = 'dotenv' | 'json';
 export type ConflictMode = 'fail' | 'skip' | 'overwrite';
 
 export const CONFLICT_MODES: { key: ConflictMode; label: string }[] = [
-	{ key: 'fail', label: 'Stop if any name exists' },
-	{ key: 'skip', label: 'Keep existing secrets (skip them)' },
-	{ key: 'overwrite', label: 'Overwrite: existing secrets get a new version' }
+	{ key: 'fail', label: 'Stop: import nothing' },
+	{ key: 'skip', label: 'Skip it, keep the existing' },
+	{ key: 'overwrite', label: 'Overwrite (a new version)' }
 ];
 
 export interface Entry {
