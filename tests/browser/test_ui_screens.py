@@ -163,8 +163,8 @@ def test_every_screen_is_accessible_and_fits(open_as, dev_server, scheme, size):
     wanted = size == "desktop" or scheme == "light"
     shoot = lambda name: f"{name}-{suffix}" if wanted or name == "secrets" else None  # noqa: E731
     url = login_url_with_email(dev_server, "admin", "ana@example.com")
-    page = open_as("admin", url=url, wait=False, color_scheme=scheme, viewport=viewport, bypass_csp=True).page
-    serve_fixed_data(page, fixed_secrets())
+    page = open_as("admin", url=url, wait=False, color_scheme=scheme, viewport=viewport, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, fixed_secrets())).page
     expect(page.get_by_text("Role: admin")).to_be_visible()
     expect(page.get_by_text("Signed in as ana@example.com")).to_be_visible()  # the JWT's email claim
     expect(page.get_by_role("rowheader", name="STRIPE_SECRET_KEY")).to_be_visible()
@@ -239,8 +239,8 @@ def test_every_screen_is_accessible_and_fits(open_as, dev_server, scheme, size):
 def test_empty_project_offers_create_and_docs(open_as, dev_server, size):
     viewport = DESKTOP if size == "desktop" else PHONE
     url = login_url_with_email(dev_server, "editor", "sam@example.com")
-    page = open_as("editor", url=url, wait=False, viewport=viewport, bypass_csp=True).page
-    serve_fixed_data(page, [])
+    page = open_as("editor", url=url, wait=False, viewport=viewport, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, [])).page
     empty = page.get_by_role("region", name="No secrets yet")
     expect(empty).to_be_visible()
     expect(empty.get_by_role("link", name="How secrets work")).to_have_attribute("href", re.compile(r"."))
@@ -250,7 +250,7 @@ def test_empty_project_offers_create_and_docs(open_as, dev_server, size):
 
 
 def test_viewer_screen_is_accessible(open_as):
-    page = open_as("viewer", wait=False, bypass_csp=True).page
-    serve_fixed_data(page, fixed_secrets())
+    page = open_as("viewer", wait=False, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, fixed_secrets())).page
     expect(page.get_by_role("rowheader", name="GITHUB_TOKEN")).to_be_visible()
     check_screen(page, "viewer list")
