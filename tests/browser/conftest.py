@@ -86,7 +86,8 @@ class UISession:
 
 @pytest.fixture
 def open_as(request, chromium, dev_server) -> Iterator[Callable[..., UISession]]:
-    """open_as("admin", clipboard=False, init_script=None, color_scheme=None, viewport=None) -> UISession.
+    """open_as("admin", clipboard=False, init_script=None, color_scheme=None, viewport=None,
+    before_goto=None) -> UISession.
 
     Each call gets a fresh browser context (fresh sessionStorage), logs in through
     the URL that `dev` printed and waits for the secrets page to show the role.
@@ -98,8 +99,10 @@ def open_as(request, chromium, dev_server) -> Iterator[Callable[..., UISession]]
 
     def _open(role: str, *, clipboard: bool = False, init_script: str | None = None,
               color_scheme: str | None = None, url: str | None = None, wait: bool = True,
-              viewport: dict | None = None, bypass_csp: bool = False) -> UISession:
+              viewport: dict | None = None, bypass_csp: bool = False,
+              before_goto: Callable[[object], None] | None = None) -> UISession:
         # bypass_csp: only to inject axe-core (an inline script) into the page.
+        # before_goto(page): e.g. routes, installed before the first request can leave.
         context = chromium.new_context(
             base_url=dev_server.base_url,
             color_scheme=color_scheme or "light",
@@ -117,6 +120,8 @@ def open_as(request, chromium, dev_server) -> Iterator[Callable[..., UISession]]
         page.on("pageerror", lambda err: console.append(f"pageerror: {err}"))
         session = UISession(page=page, role=role, console=console)
         sessions.append(session)
+        if before_goto:
+            before_goto(page)
         page.goto(url or dev_server.logins[role])
         if wait:
             expect(page.get_by_text(f"Role: {role}")).to_be_visible()

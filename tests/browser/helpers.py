@@ -79,3 +79,39 @@ def button_boxes(page: Page) -> dict[str, dict]:
                 return [b.getAttribute('aria-label') || b.textContent.trim(),
                         { x: Math.round(r.x), y: Math.round(r.y), w: Math.round(r.width), h: Math.round(r.height) }]; }))"""
     )
+
+
+def secrets_path(dev_server) -> str:
+    return f"/api/projects/{dev_server.project_id}/secrets"
+
+
+def value_via_api(api, dev_server, secret_id: str, version: int | None = None) -> str:
+    """The value as the API reveals it (admin): what the UI's action really stored."""
+    body = {"version": version} if version else {}
+    response = api("admin").post(f"{secrets_path(dev_server)}/{secret_id}/reveal", data=body)
+    assert response.status == 200, response.text()
+    return response.json()["value"]
+
+
+def secret_via_api(api, dev_server, name: str) -> dict | None:
+    listed = api("admin").get(secrets_path(dev_server))
+    assert listed.status == 200, listed.text()
+    return next((s for s in listed.json()["secrets"] if s["name"] == name), None)
+
+
+def audit_via_api(api, dev_server, secret_id: str, action: str | None = None) -> list[dict]:
+    params = {"secret_id": secret_id, "limit": 200} | ({"action": action} if action else {})
+    response = api("admin").get(f"{secrets_path(dev_server)}/audit", params=params)
+    assert response.status == 200, response.text()
+    return response.json()["events"]
+
+
+def focus_by_tab(page: Page, name: str, limit: int = 80) -> None:
+    """Tab (keyboard only) until the focused element's name is `name` (aria-label, label, text)."""
+    script = """() => { const e = document.activeElement;
+        return e?.getAttribute('aria-label') || e?.labels?.[0]?.textContent?.trim() || e?.textContent?.trim(); }"""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(script) == name:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")

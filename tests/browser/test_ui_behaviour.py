@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     DESKTOP,
@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     button_boxes,
     create_via_api,
     fake_value,
+    focus_by_tab,
     row,
     unique,
 )
@@ -24,15 +25,6 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.browser
 
 AUDIT_ACTIONS = ["create", "update", "rotate", "rollback", "delete", "reveal", "copy", "export", "import", "resolve"]
-
-
-def focus_by_tab(page: Page, name: str, limit: int = 80) -> None:
-    """Tab (keyboard only) until the focused element's accessible name is `name`."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim()") == name:
-            return
-    pytest.fail(f"Tab never reached {name!r}")
 
 
 # --------------------------------------------------------------------------- stable layout
@@ -109,8 +101,8 @@ def test_toasts_do_not_move_the_page_and_errors_stay(open_as, api, dev_server):
 CONTROLS = {
     # role: (page-level buttons and tabs, per-row buttons)
     "viewer": (set(), {"Copy reference to {n}", "Details of {n}"}),
-    "editor": ({"New secret"}, {"Copy reference to {n}", "Details of {n}", "Rotate {n}", "Delete {n}"}),
-    "admin": ({"New secret", "tab:Secrets", "tab:Audit log"},
+    "editor": ({"New secret", "Import"}, {"Copy reference to {n}", "Details of {n}", "Rotate {n}", "Delete {n}"}),
+    "admin": ({"New secret", "Import", "Export", "tab:Secrets", "tab:Audit log"},
               {"Copy reference to {n}", "Details of {n}", "Rotate {n}", "Delete {n}",
                "Reveal value of {n}", "Copy value of {n}"}),
 }

@@ -1,17 +1,21 @@
 """Every screen at 1280 px and 390 px, light and dark: axe-core finds no violation
-(the bar is none serious or critical; today none of any impact), nothing scrolls sideways, dialogs fit the window. The same run
-writes the screenshots that web/README.md shows (web/docs/screenshots/).
+(the bar is none serious or critical; today none of any impact), nothing scrolls sideways,
+dialogs fit the window. The same run takes the screenshots that web/README.md shows: into
+test-output/screenshots/docs/ normally, and into web/docs/screenshots/ (the committed ones)
+only with MESHHOOK_UPDATE_SCREENSHOTS=1, so a test run leaves the git tree clean.
 
-The list and the audit log are served fixed data here (Playwright's routing, GET
-only), so the screenshots are the same on every run; everything else is the real
-dev server. Fixed data is metadata only: no value is served or shown.
+The list, the version history and the audit log are served fixed data here (Playwright's
+routing, GET only), so the screenshots are the same on every run; everything else is the
+real dev server. Fixed data is metadata only: no value is served or shown.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -20,6 +24,7 @@ from tests.browser.helpers import (
     DESKTOP,
     DOC_SCREENSHOTS,
     PHONE,
+    ROOT,
     axe_violations,
     dialogs_outside_viewport,
     horizontal_overflow,
@@ -27,6 +32,10 @@ from tests.browser.helpers import (
 )
 
 pytestmark = pytest.mark.browser
+
+# Where this run's screenshots go: the committed ones only when asked to refresh them.
+SHOTS = DOC_SCREENSHOTS if os.environ.get("MESHHOOK_UPDATE_SCREENSHOTS") == "1" else (
+    ROOT / "test-output" / "screenshots" / "docs")
 
 PROJECT = "00000000-0000-4000-8000-00000000d0c5"
 SECRETS = [
@@ -45,12 +54,33 @@ EVENTS = [
 ]
 
 
+def rotation(name: str) -> dict:
+    """One reminder of each kind: none, far off, due soon (relative to now), overdue."""
+    soon = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    period, due, overdue = {
+        "GITHUB_TOKEN": (365, "2027-11-28T09:12:44Z", False),
+        "OPENAI_API_KEY": (30, soon, False),
+        "SLACK_WEBHOOK_URL": (7, "2026-11-28T08:30:00Z", True),
+    }.get(name, (None, None, False))
+    return {"rotation_period_days": period, "rotation_due_at": due, "rotation_overdue": overdue}
+
+
 def fixed_secrets() -> list[dict]:
     return [
         {"id": f"00000000-0000-4000-8000-0000000000{i:02d}", "project_id": PROJECT, "name": name,
          "description": description, "version": version, "created_at": "2026-11-01T12:00:00Z",
-         "updated_at": updated, "last_used_at": used}
+         "updated_at": updated, "last_used_at": used} | rotation(name)
         for i, (name, description, version, updated, used) in enumerate(SECRETS)
+    ]
+
+
+def fixed_versions(version: int, updated: str) -> list[dict]:
+    authors = [("ana@example.com", "5b2e0007"), ("sam@example.com", "5b2e0005")]
+    return [
+        {"version": v, "current": v == version, "created_at": updated if v == version else f"2026-11-{2 * v:02d}T10:20:31Z",
+         "created_by": {"type": "user", "id": f"{authors[v % 2][1]}-0000-4000-8000-000000000000",
+                        "email": authors[v % 2][0]}}
+        for v in range(version, 0, -1)
     ]
 
 
@@ -76,7 +106,14 @@ def serve_fixed_data(page: Page, secrets: list[dict]) -> None:
         body = {"events": fixed_events(), "next_cursor": None}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
+    def versions_route(route: Route) -> None:
+        secret_id = route.request.url.rsplit("/", 2)[-2]
+        secret = next(s for s in secrets if s["id"] == secret_id)
+        body = {"versions": fixed_versions(secret["version"], secret["updated_at"])}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
     page.route(re.compile(r"/api/projects/[^/]+/secrets$"), list_route)
+    page.route(re.compile(r"/api/projects/[^/]+/secrets/[^/]+/versions$"), versions_route)
     page.route(re.compile(r"/api/projects/[^/]+/secrets/audit(\?.*)?$"), audit_route)
 
 
@@ -113,8 +150,8 @@ def check_screen(page: Page, screen: str, shot: str | None = None) -> None:
     violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
     assert violations == [], f"{screen}: axe found {json.dumps(violations, indent=1)}"
     if shot:
-        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOC_SCREENSHOTS / f"{shot}.png"), animations="disabled", caret="hide")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{shot}.png"), animations="disabled", caret="hide")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -126,8 +163,8 @@ def test_every_screen_is_accessible_and_fits(open_as, dev_server, scheme, size):
     wanted = size == "desktop" or scheme == "light"
     shoot = lambda name: f"{name}-{suffix}" if wanted or name == "secrets" else None  # noqa: E731
     url = login_url_with_email(dev_server, "admin", "ana@example.com")
-    page = open_as("admin", url=url, wait=False, color_scheme=scheme, viewport=viewport, bypass_csp=True).page
-    serve_fixed_data(page, fixed_secrets())
+    page = open_as("admin", url=url, wait=False, color_scheme=scheme, viewport=viewport, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, fixed_secrets())).page
     expect(page.get_by_text("Role: admin")).to_be_visible()
     expect(page.get_by_text("Signed in as ana@example.com")).to_be_visible()  # the JWT's email claim
     expect(page.get_by_role("rowheader", name="STRIPE_SECRET_KEY")).to_be_visible()
@@ -156,9 +193,41 @@ def test_every_screen_is_accessible_and_fits(open_as, dev_server, scheme, size):
     page.get_by_role("button", name="Details of STRIPE_SECRET_KEY").click()
     details = page.get_by_role("dialog", name="STRIPE_SECRET_KEY")
     expect(details).to_contain_text("{{secrets.STRIPE_SECRET_KEY}}")
+    expect(details.locator("ol.versions > li")).to_have_count(5)  # the version history
     check_screen(page, f"details {suffix}", shoot("details"))
+    details.get_by_role("button", name="Roll back to v4 of STRIPE_SECRET_KEY").click()
+    confirm = page.get_by_role("dialog", name="Roll back STRIPE_SECRET_KEY")
+    expect(confirm).to_contain_text("becomes version 6")
+    check_screen(page, f"rollback {suffix}")
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
     page.keyboard.press("Escape")
     expect(details).to_be_hidden()
+
+    # Rotation reminders: the badges, and the filter.
+    expect(page.get_by_role("row").filter(has_text="SLACK_WEBHOOK_URL")).to_contain_text("Rotation overdue")
+    page.get_by_label("Show").select_option(index=1)
+    expect(page.get_by_role("rowheader")).to_have_count(2)  # OPENAI_API_KEY (due soon), SLACK_WEBHOOK_URL
+    check_screen(page, f"rotation due {suffix}")
+    page.get_by_label("Show").select_option(index=0)
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    import_dialog = page.get_by_role("dialog", name="Import secrets")
+    import_dialog.get_by_label("Contents").fill(
+        "# fake values only\nDATABASE_URL=postgres://fake:fake@db.example/app\nSTRIPE_SECRET_KEY=sk_test_fake_new\n"
+        "SENTRY_DSN='https://fake@sentry.example/1'\nnot a line\n")
+    import_dialog.get_by_label("If a name exists").select_option("overwrite")
+    expect(import_dialog.get_by_role("region", name="Preview")).to_contain_text("2 to create, 1 to update")
+    check_screen(page, f"import {suffix}", shoot("import-dialog"))
+    page.keyboard.press("Escape")
+    expect(import_dialog).to_be_hidden()
+
+    page.get_by_role("button", name="Export", exact=True).click()
+    export_dialog = page.get_by_role("dialog", name="Export secrets")
+    expect(export_dialog).to_contain_text("all 4 secrets")
+    check_screen(page, f"export {suffix}")
+    page.keyboard.press("Escape")
+    expect(export_dialog).to_be_hidden()
 
     page.get_by_role("tab", name="Audit log").click()
     panel = page.get_by_role("tabpanel", name="Audit log")
@@ -170,8 +239,8 @@ def test_every_screen_is_accessible_and_fits(open_as, dev_server, scheme, size):
 def test_empty_project_offers_create_and_docs(open_as, dev_server, size):
     viewport = DESKTOP if size == "desktop" else PHONE
     url = login_url_with_email(dev_server, "editor", "sam@example.com")
-    page = open_as("editor", url=url, wait=False, viewport=viewport, bypass_csp=True).page
-    serve_fixed_data(page, [])
+    page = open_as("editor", url=url, wait=False, viewport=viewport, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, [])).page
     empty = page.get_by_role("region", name="No secrets yet")
     expect(empty).to_be_visible()
     expect(empty.get_by_role("link", name="How secrets work")).to_have_attribute("href", re.compile(r"."))
@@ -181,7 +250,7 @@ def test_empty_project_offers_create_and_docs(open_as, dev_server, size):
 
 
 def test_viewer_screen_is_accessible(open_as):
-    page = open_as("viewer", wait=False, bypass_csp=True).page
-    serve_fixed_data(page, fixed_secrets())
+    page = open_as("viewer", wait=False, bypass_csp=True,
+                   before_goto=lambda p: serve_fixed_data(p, fixed_secrets())).page
     expect(page.get_by_role("rowheader", name="GITHUB_TOKEN")).to_be_visible()
     check_screen(page, "viewer list")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent, Secret } from './api';
-import { actorLabel, actorOptions, csvCell, secretOptions, toCsv } from './audit';
+import { actorLabel, actorName, actorOptions, csvCell, secretOptions, toCsv } from './audit';
 
 const ME = 'd8d95648-0000-4000-8000-000000000001';
 const OTHER = '7a1b2c3d-0000-4000-8000-000000000002';
@@ -84,5 +84,14 @@ describe('CSV', () => {
 			`2026-12-02T07:39:10.123Z,reveal,success,user,${OTHER},ana@example.com,,STRIPE_KEY,s1,127.0.0.1,ua,1`
 		);
 		expect(lines[2]).toBe('');
+	});
+});
+
+describe('actorName (a version\'s created_by)', () => {
+	it('names members by email, others by a short id, and marks you', () => {
+		expect(actorName('user', ME, 'ana@example.com', ME)).toBe('ana@example.com (you)');
+		expect(actorName('user', OTHER, null, ME)).toBe('User 7a1b2c3d…');
+		expect(actorName('runner', 'run_0123456789abcdef', null)).toBe('Workflow run run_0123…');
+		expect(actorName('service', null, null)).toBe('Service key');
 	});
 });

@@ -2,22 +2,30 @@
 import type { AuditEvent, Secret } from './api';
 import { shortId } from './format';
 
-/** A person-readable actor: the email when the API gives one, else a labelled short id. */
-export function actorLabel(e: AuditEvent, currentSub: string | null = null): string {
-	const you = e.actor_id && e.actor_id === currentSub ? ' (you)' : '';
-	switch (e.actor_type) {
+/** A person-readable actor (of an event or a version): the email when known, else a labelled short id. */
+export function actorName(
+	type: string,
+	id: string | null,
+	email: string | null,
+	currentSub: string | null = null
+): string {
+	const you = id && id === currentSub ? ' (you)' : '';
+	switch (type) {
 		case 'user':
-			return `${e.actor_email || `User ${shortId(e.actor_id)}`}${you}`;
+			return `${email || `User ${shortId(id)}`}${you}`;
 		case 'runner':
-			return `Workflow run ${shortId(e.run_id ?? e.actor_id)}`;
+			return `Workflow run ${shortId(id)}`;
 		case 'service':
 			return 'Service key';
 		case 'system':
 			return 'System';
 		default:
-			return `${e.actor_type} ${shortId(e.actor_id)}`.trim();
+			return `${type} ${shortId(id)}`.trim();
 	}
 }
+
+export const actorLabel = (e: AuditEvent, currentSub: string | null = null): string =>
+	actorName(e.actor_type, e.actor_type === 'runner' ? (e.run_id ?? e.actor_id) : e.actor_id, e.actor_email, currentSub);
 
 export interface SecretOption {
 	id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from './api';
-import { filterSecrets, reference, sortSecrets, upsert } from './secrets';
+import { filterSecrets, reference, rotationDue, rotationState, sortSecrets, upsert } from './secrets';
 
 function s(name: string, updated: string, used: string | null, description: string | null = null): Secret {
 	return {
@@ -46,5 +46,23 @@ describe('secrets list', () => {
 
 	it('the workflow reference', () => {
 		expect(reference('STRIPE_KEY')).toBe('{{secrets.STRIPE_KEY}}');
+	});
+});
+
+describe('rotation', () => {
+	const now = Date.parse('2026-12-02T12:00:00Z');
+	const at = (due: string | null, overdue = false) => ({ ...s('X', '2026-12-01T00:00:00Z', null), rotation_due_at: due, rotation_overdue: overdue });
+
+	it('is overdue per the server or past the due time, due within a week, else nothing', () => {
+		expect(rotationState(at(null), now)).toBeNull();
+		expect(rotationState(at('2026-12-30T00:00:00Z'), now)).toBeNull();
+		expect(rotationState(at('2026-12-08T00:00:00Z'), now)).toBe('due');
+		expect(rotationState(at('2026-12-02T11:59:00Z'), now)).toBe('overdue');
+		expect(rotationState(at('2026-12-30T00:00:00Z', true), now)).toBe('overdue');
+	});
+
+	it('the filter keeps due and overdue ones', () => {
+		const list = [at(null), at('2026-12-30T00:00:00Z'), at('2026-12-03T00:00:00Z'), at('2026-11-01T00:00:00Z')];
+		expect(rotationDue(list, now)).toEqual([list[2], list[3]]);
 	});
 });

@@ -36,3 +36,22 @@ export function sortSecrets(secrets: readonly Secret[], key: SortKey): Secret[] 
 export function upsert(secrets: readonly Secret[], secret: Secret): Secret[] {
 	return [...secrets.filter((s) => s.id !== secret.id), secret].sort(byName);
 }
+
+/** "Rotation due" covers overdue secrets and those due within this many days. */
+export const DUE_SOON_DAYS = 7;
+
+export type RotationState = 'overdue' | 'due' | null;
+
+/** Overdue per the server (or past due by this clock); due when within DUE_SOON_DAYS. */
+export function rotationState(
+	secret: Pick<Secret, 'rotation_due_at' | 'rotation_overdue'>,
+	now = Date.now()
+): RotationState {
+	if (!secret.rotation_due_at) return null;
+	const due = Date.parse(secret.rotation_due_at);
+	if (secret.rotation_overdue || due <= now) return 'overdue';
+	return due - now <= DUE_SOON_DAYS * 86_400_000 ? 'due' : null;
+}
+
+export const rotationDue = (secrets: readonly Secret[], now = Date.now()) =>
+	secrets.filter((s) => rotationState(s, now) !== null);

@@ -144,3 +144,54 @@ describe('messages', () => {
 		expect(describeNameConflict('GONE', [])).toBe('A secret named GONE already exists in this project.');
 	});
 });
+
+describe('versions, rollback, copy, import, export', () => {
+	const api = (f: ReturnType<typeof fakeFetch>) => createApi({ getToken: () => 't', fetch: f.fetch });
+	const body = (call: Call) => (call.init.body ? JSON.parse(String(call.init.body)) : undefined);
+
+	it('a plain reveal sends no body; a copy or an old version says so', async () => {
+		const f = fakeFetch(200, { value: 'sk_test_fake_v' });
+		expect(await api(f).revealSecret('p', 's')).toBe('sk_test_fake_v');
+		await api(f).revealSecret('p', 's', { purpose: 'copy' });
+		await api(f).revealSecret('p', 's', { version: 2 });
+		expect(f.calls.map(body)).toEqual([undefined, { purpose: 'copy' }, { version: 2 }]);
+		expect(f.calls[1].url).toBe('/api/projects/p/secrets/s/reveal');
+	});
+
+	it('lists versions and rolls back with If-Match', async () => {
+		const v = fakeFetch(200, { versions: [{ version: 2, current: true }] });
+		expect(await api(v).listVersions('p', 's')).toEqual([{ version: 2, current: true }]);
+		expect(v.calls[0].url).toBe('/api/projects/p/secrets/s/versions');
+		const r = fakeFetch(200, { secret: { version: 3 } });
+		expect((await api(r).rollbackSecret('p', 's', 1, 2)).version).toBe(3);
+		expect(r.calls[0].url).toBe('/api/projects/p/secrets/s/rollback');
+		expect(body(r.calls[0])).toEqual({ version: 1 });
+		expect(header(r.calls[0], 'If-Match')).toBe('2');
+	});
+
+	it('imports with the conflict mode', async () => {
+		const f = fakeFetch(200, { created: ['A'], updated: [], skipped: [] });
+		const input = { format: 'dotenv' as const, content: 'A=sk_test_fake', on_conflict: 'skip' as const };
+		expect(await api(f).importSecrets('p', input)).toEqual({ created: ['A'], updated: [], skipped: [] });
+		expect(f.calls[0].url).toBe('/api/projects/p/secrets/import');
+		expect(body(f.calls[0])).toEqual(input);
+	});
+
+	it('exports as text, whatever the content type', async () => {
+		const text = "A='sk_test_fake'\n";
+		const f = {
+			calls: [] as Call[],
+			fetch: (async (url: RequestInfo | URL, init?: RequestInit) => {
+				f.calls.push({ url: String(url), init: init ?? {} });
+				return new Response(text, { status: 200, headers: { 'Content-Type': 'text/plain' } });
+			}) as typeof fetch
+		};
+		expect(await createApi({ getToken: () => 't', fetch: f.fetch }).exportSecrets('p', 'dotenv')).toBe(text);
+		expect(JSON.parse(String(f.calls[0].init.body))).toEqual({ format: 'dotenv' });
+	});
+
+	it('an export error is still an ApiError', async () => {
+		const f = fakeFetch(429, { error: 'rate_limited', message: 'too many reveals' });
+		await expect(api(f).exportSecrets('p', 'json')).rejects.toMatchObject({ status: 429, code: 'rate_limited' });
+	});
+});

@@ -3,7 +3,19 @@
 // It never logs, caches or stores request bodies or responses: secret values
 // pass through it only as function arguments and return values.
 
-import type { AuditPage, AuditQuery, Project, Secret, SecretInput, SecretUpdate } from './types';
+import type {
+	AuditPage,
+	AuditQuery,
+	ExportFormat,
+	ImportInput,
+	ImportOutcome,
+	Project,
+	RevealOptions,
+	Secret,
+	SecretInput,
+	SecretUpdate,
+	Version
+} from './types';
 
 /** An error answered by the API (`{"error", "message"}`), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -39,7 +51,8 @@ export function createApi(options: ApiOptions) {
 		method: string,
 		path: string,
 		body?: unknown,
-		headers: Record<string, string> = {}
+		headers: Record<string, string> = {},
+		as: 'json' | 'text' = 'json'
 	): Promise<T> {
 		const token = await options.getToken();
 		const init: RequestInit = {
@@ -61,6 +74,7 @@ export function createApi(options: ApiOptions) {
 			throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
 		}
 		if (response.status === 204) return undefined as T;
+		if (response.ok && as === 'text') return (await response.text()) as T;
 		let payload: unknown = null;
 		try {
 			payload = await response.json();
@@ -111,8 +125,31 @@ export function createApi(options: ApiOptions) {
 		deleteSecret: (projectId: string, secretId: string) =>
 			request<void>('DELETE', s(projectId, secretId)),
 
-		revealSecret: async (projectId: string, secretId: string) =>
-			(await request<{ value: string }>('POST', `${s(projectId, secretId)}/reveal`)).value,
+		/** The current value, or a kept `version`'s; `purpose: 'copy'` is audited as a copy. */
+		revealSecret: async (projectId: string, secretId: string, options: RevealOptions = {}) => {
+			const body = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== null));
+			const path = `${s(projectId, secretId)}/reveal`;
+			return (await request<{ value: string }>('POST', path, Object.keys(body).length ? body : undefined)).value;
+		},
+
+		/** The kept versions, newest first (metadata only). */
+		listVersions: async (projectId: string, secretId: string) =>
+			(await request<{ versions: Version[] }>('GET', `${s(projectId, secretId)}/versions`)).versions,
+
+		/** A new version holding `version`'s value; `ifMatch` is the version the caller last saw. */
+		rollbackSecret: async (projectId: string, secretId: string, version: number, ifMatch: number) =>
+			(
+				await request<{ secret: Secret }>('POST', `${s(projectId, secretId)}/rollback`, { version }, {
+					'If-Match': String(ifMatch)
+				})
+			).secret,
+
+		importSecrets: (projectId: string, input: ImportInput) =>
+			request<ImportOutcome>('POST', `${p(projectId)}/secrets/import`, input),
+
+		/** The current values as the file's text (.env lines or a JSON object), for a download. */
+		exportSecrets: (projectId: string, format: ExportFormat) =>
+			request<string>('POST', `${p(projectId)}/secrets/export`, { format }, { Accept: '*/*' }, 'text'),
 
 		listAudit: (projectId: string, query: AuditQuery = {}) => {
 			const params = new URLSearchParams();

@@ -12,11 +12,14 @@ export type SecretUpdate = Schemas['UpdateSecret'];
 export type AuditPage = Schemas['AuditEventList'];
 export type AuditQuery = NonNullable<operations['audit_events']['parameters']['query']>;
 export type ApiErrorBody = Schemas['ErrorOut'];
+export type Version = Schemas['VersionMeta'];
+export type VersionActor = Schemas['Actor'];
+export type RevealOptions = Partial<Schemas['RevealSecret']>; // purpose has a default
+export type ImportInput = Schemas['ImportSecrets'];
+export type ImportOutcome = Schemas['ImportOutcome'];
+export type ExportFormat = Schemas['ExportSecrets']['format'];
 
-/**
- * An audit event. `actor_email` (docs/api.md) is not in the document yet: it is
- * optional here until the API adds it, and then comes from the schema.
- */
+/** An audit event, with `actor_email` for a user who is still a member. */
 export type AuditEvent = Schemas['AuditEvent'];
 
 /** `ProjectOut.role` is a string in the document; these are the values it takes. */
