@@ -6,20 +6,15 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.cli.dev.stack import free_port  # noqa: F401 (tests import it from here)
+
 LOGIN_LINE = re.compile(r"^\s+(admin|editor|viewer)\s*:\s*(http://\S+)$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 
 from shared.auth.tokens import mint_user_token
-from tools.loadtest.stack import PgServer, wait_until
+from shared.cli.dev.stack import PgServer, wait_until
 
 # One implementation of a restartable Postgres and of polling, shared with the chaos tool.
 wait_for = wait_until

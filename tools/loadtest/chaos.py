@@ -29,9 +29,9 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from shared.cli.dev.stack import PgBouncer, PgServer, free_port, wait_until
 from tools.loadtest.kms import FaultyKms
 from tools.loadtest.runner import run_load
-from tools.loadtest.stack import PgBouncer, PgServer, free_port, wait_until
 
 JWT_SECRET = "chaos-jwt-secret-fake-" + "0" * 24
 # When each fault starts, as a fraction of the run.
@@ -48,7 +48,7 @@ class Stack:
         self.workdir = workdir
         self.pg = PgServer.start_new(workdir / "pg")
         self.direct = self.pg.create_database("chaos")
-        self.bouncer = PgBouncer(self.pg, workdir / "pgbouncer")
+        self.bouncer = PgBouncer(self.pg, workdir / "pgbouncer", query_wait_timeout=3)
         self.kms = FaultyKms.start()
         self.key_id = self.kms.create_key()
         self.port = free_port()

@@ -1,7 +1,8 @@
-"""The pieces of the chaos run's stack, each on 127.0.0.1 or a Unix socket, each one that
-can be broken and brought back: an embedded Postgres (stop, start, restart with pg_ctl) and
-PgBouncer in transaction mode (the pooler Supabase puts in front of serverless functions).
-tests/resilience uses the same classes."""
+"""A local stack in the deployed shape, each piece on 127.0.0.1 or a Unix socket, each one
+that can be broken and brought back: an embedded Postgres (stop, start, restart with pg_ctl)
+and Debian's PgBouncer in transaction mode (the pooler Supabase puts in front of serverless
+functions). The one implementation of both: the bench (its figures through the pooler), the
+chaos run (tools/loadtest) and the tests (tests/support) use these classes."""
 
 from __future__ import annotations
 
@@ -92,13 +93,15 @@ class PgServer:
 
 
 class PgBouncer:
-    """PgBouncer in transaction mode on 127.0.0.1 in front of a PgServer. Waits for a server
-    connection at most `query_wait_timeout` (3 s), so a request fails fast while Postgres is
-    down instead of hanging past the function timeout."""
+    """PgBouncer in transaction mode on 127.0.0.1 in front of a PgServer, forwarding every
+    database name. A client waits for a server connection at most `query_wait_timeout`
+    seconds (PgBouncer's default is 120; the chaos run sets 3, so a request fails fast while
+    Postgres is down instead of hanging past the function timeout)."""
 
-    def __init__(self, pg: PgServer, workdir: Path, *, extra_databases: str = "") -> None:
+    def __init__(self, pg: PgServer, workdir: Path, *, extra_databases: str = "",
+                 query_wait_timeout: int = 120) -> None:
         if PGBOUNCER is None:
-            raise RuntimeError("pgbouncer is not installed (apt-get install pgbouncer)")
+            raise RuntimeError("pgbouncer is not installed (apt-get install pgbouncer; scripts/test does)")
         self.port, self.workdir = free_port(), workdir
         self.log = workdir / "pgbouncer.log"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,7 @@ admin_users = postgres
 max_client_conn = 400
 default_pool_size = 20
 max_db_connections = 40
-query_wait_timeout = 3
+query_wait_timeout = {query_wait_timeout}
 server_connect_timeout = 2
 server_login_retry = 1
 """)
