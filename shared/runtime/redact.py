@@ -7,51 +7,48 @@ that this module and the JS client's redactor (clients/js) both pass. The forms
 themselves are made in shared/runtime/masking_forms.py.
 
 Speed: most log lines hold no secret, so a text first gets one test "is any of these
-substrings here?", one short substring (an "anchor") standing for many forms. CPython's
-`re` takes about 12 us for a 1 KB line against 40 literals, more than the logging call
-itself; the regex crate in pydantic-core (a dependency already) about 0.3 us.
+substrings here?", one short substring (an "anchor") standing for many forms, in Rust
+(shared/runtime/anchors.py says which engine and why). Only a text that holds one is
+searched further.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from shared.runtime.anchors import Node, encodes, group_by_anchor, leaf_spans
 from shared.runtime.masking_forms import base64_forms, escapes, transports, with_parts
-
-_ANCHOR_RUN = re.compile(r"[A-Za-z0-9._-]+")  # characters that no transport escapes
-_ANCHOR_MIN, _ANCHOR_MAX = 6, 32
 
 
 class Redactor:
     """Masks a run's resolved values (see the module docstring): each match becomes
     `mask`; values shorter than `min_length` characters match only as whole tokens."""
 
-    __slots__ = ("_mask", "_count", "_any", "_fast", "_groups")
+    __slots__ = ("_mask", "_count", "_any", "_fast", "_tree")
 
     def __init__(self, values: Iterable[str], mask: str = "[REDACTED]", min_length: int = 4):
         unique = set()
         for value in values:
-            if not isinstance(value, str) or not _encodes(value):
+            if not isinstance(value, str) or not encodes(value):
                 raise TypeError("Redactor values must be str holding valid UTF-8 text")
             if value:
                 unique.add(value)
-        self._mask, self._count, self._groups = mask, len(unique), []
-        anchors: list[str] = []
+        self._mask, self._count = mask, len(unique)
+        by_anchor: dict[str, list[tuple[str, int, bool]]] = {}
         for value in sorted(with_parts(unique, min_length)):
             short = len(value) < min_length
             forms = {form for escaped in escapes(value) for form in transports(escaped)}
             for encoded in () if short else base64_forms(value):
                 forms |= transports(encoded)
             forms.discard("")
-            by_anchor = _group_by_anchor(forms)
-            self._groups.append((_matcher(by_anchor)[0], tuple(by_anchor.items()), short))
-            anchors.extend(by_anchor)
+            for anchor, located in group_by_anchor(forms).items():
+                by_anchor.setdefault(anchor, []).extend((f, at, short) for f, at in located)
+        self._tree = Node(sorted(by_anchor.items()))
         # _fast: the same test for ASCII text only, a direct call into Rust when possible.
-        self._any, self._fast = _matcher(anchors)
+        self._any, self._fast = self._tree.check_any, self._tree.check_fast
 
     def __repr__(self) -> str:
         return f"Redactor({self._count} value{'' if self._count == 1 else 's'})"
@@ -109,19 +106,24 @@ class Redactor:
         return "".join(out) + text[pos:]
 
     def _spans(self, text: str) -> Iterator[tuple[int, int]]:
-        for matcher, by_anchor, whole_token in self._groups:
-            if not matcher(text):
+        """Where the forms are, in a text known to hold an anchor: the tree of matchers
+        says which anchors (a few calls into Rust), then each anchor's forms are compared
+        in place, at the offset where they hold it."""
+        rust_ok = text.isascii() or encodes(text)
+        found = [self._tree]
+        while found:
+            node = found.pop()
+            if node.children is None:
+                if node.forms:  # an empty tree (no values) has one empty leaf
+                    yield from leaf_spans(text, node.anchor, node.forms)
                 continue
-            # A form holds its anchor at a known offset: find the anchor, compare in place.
-            for anchor, forms in by_anchor:
-                at = text.find(anchor)
-                while at != -1:
-                    for form, offset in forms:
-                        start, end = at - offset, at - offset + len(form)
-                        if start >= 0 and text.startswith(form, start) and (not whole_token or (
-                                _not_word(text, start - 1) and _not_word(text, end))):
-                            yield start, end
-                    at = text.find(anchor, at + 1)
+            left, right = node.children
+            if (left.check_fast if rust_ok else left.check_any)(text):
+                found.append(left)
+                if (right.check_fast if rust_ok else right.check_any)(text):
+                    found.append(right)
+            else:  # the node matched, so the other half must
+                found.append(right)
 
 
 class RedactingFilter(logging.Filter):
@@ -191,60 +193,3 @@ _TRACEBACKS = logging.Formatter()
 _PLAIN_RECORD = vars(logging.LogRecord("", 0, "", 0, "", None, None))
 _PLAIN_RECORD_SIZE = len(_PLAIN_RECORD)
 _RECORD_FIELDS = frozenset(_PLAIN_RECORD) | {"asctime"}
-
-
-def _matcher(literals: Iterable[str]) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
-    """Tests "does a text hold any of these literals?": for any text, and for ASCII text.
-    Closures, not objects, so no repr or vars() can show the literals."""
-    ordered = sorted(set(literals), key=len, reverse=True)
-    search = re.compile("|".join(map(re.escape, ordered)) or "(?!)").search
-    rust = _rust_matcher(ordered) if ordered else None
-    if rust is None:
-        check_re = lambda text: search(text) is not None  # noqa: E731
-        return check_re, check_re
-
-    def check(text: str) -> bool:
-        # pydantic-core wants UTF-8 and quietly says "no" to lone surrogates: use `re`.
-        return rust(text) if text.isascii() or _encodes(text) else search(text) is not None
-
-    return check, rust
-
-
-def _rust_matcher(literals: list[str]) -> Callable[[str], bool] | None:
-    try:
-        from pydantic_core import SchemaValidator, core_schema
-
-        pattern = "|".join("".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):X}}}"
-                                   for c in literal) for literal in literals)
-        check = SchemaValidator(core_schema.str_schema(pattern=pattern)).isinstance_python
-        # It must never miss: prove that it searches (not matches) and finds each literal.
-        if not check("") and all(check(f"\n{literal}\n") for literal in literals):
-            return check
-    except Exception:  # not installed, or its API changed: use `re`
-        pass
-    return None
-
-
-def _group_by_anchor(forms: set[str]) -> dict[str, list[tuple[str, int]]]:
-    """Each form, and where its anchor starts in it, under an anchor; few anchors."""
-    by_anchor: dict[str, list[tuple[str, int]]] = {}
-    for form in sorted(forms, key=lambda f: (len(f), f)):  # short forms' anchors first
-        anchor = next((a for a in by_anchor if a in form), None)
-        if anchor is None:
-            run = max(_ANCHOR_RUN.findall(form), key=len, default="")
-            anchor = (run if len(run) >= _ANCHOR_MIN else form)[:_ANCHOR_MAX]
-            by_anchor[anchor] = []
-        by_anchor[anchor].append((form, form.find(anchor)))
-    return by_anchor
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _not_word(text: str, index: int) -> bool:
-    return not (0 <= index < len(text)) or not (text[index].isalnum() or text[index] == "_")

@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from shared.runtime import redact as redact_module
+from shared.runtime import anchors as anchors_module
 from shared.runtime.redact import RedactingFilter, Redactor
 
 TOKEN = "fake-token-0001"
@@ -28,7 +28,7 @@ VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "redaction.json").
 def engine(request, monkeypatch):
     """Every test of matching runs twice: with pydantic-core's Rust regex and with `re`."""
     if request.param == "re":
-        monkeypatch.setattr(redact_module, "_rust_matcher", lambda literals: None)
+        monkeypatch.setattr(anchors_module, "_rust_matcher", lambda literals: None)
     return request.param
 
 
@@ -347,7 +347,7 @@ def test_rust_and_re_engines_agree_on_random_texts(monkeypatch):
     pieces = forms + ["a", " ", "1", "é", "/", "+"]
     texts = ["".join(rng.choice(pieces) for _ in range(30)) for _ in range(200)]
     rust = Redactor(values)
-    monkeypatch.setattr(redact_module, "_rust_matcher", lambda literals: None)
+    monkeypatch.setattr(anchors_module, "_rust_matcher", lambda literals: None)
     fallback = Redactor(values)
     assert [rust.redact_text(t) for t in texts] == [fallback.redact_text(t) for t in texts]
     assert all(TOKEN not in rust.redact_text(t) for t in texts)
@@ -355,7 +355,7 @@ def test_rust_and_re_engines_agree_on_random_texts(monkeypatch):
 
 def test_the_rust_engine_is_used_when_available():
     # A silent fallback to `re` would still be correct, but ten times slower.
-    assert redact_module._rust_matcher(["fake-lit-0001"]) is not None
+    assert anchors_module._rust_matcher(["fake-lit-0001"]) is not None
 
 
 def test_the_benchmark_runs_and_reports_its_figures():
@@ -398,3 +398,19 @@ def test_redacting_formatter_covers_extra_fields_and_tracebacks():
     assert secret not in out
     assert out.count("[REDACTED]") == 2 and "upstream said [REDACTED]" in out
     assert '"msg": "plain text"' in out
+
+
+def test_the_bench_rows_give_each_hook_and_the_js_redactor_a_goal_and_a_verdict():
+    from shared.cli.bench.redact import _row, bench_js_redaction
+
+    # The verdict follows the figure: no timing is asserted, only how a figure is reported.
+    assert _row("x", "floor", 1.0, 1.04)["goal"].startswith("+4.0%, goal < 5%: met")
+    assert _row("x", "floor", 1.0, 1.06)["goal"].startswith("+6.0%, goal < 5%: not met")
+    js = bench_js_redaction(records=1000, rounds=1)  # node and the built client are in CI
+    assert js is not None and js["baseline_s"] > 0 and js["redacted_s"] > 0
+    assert js["overhead_pct"] == pytest.approx(100 * (js["redacted_s"] - js["baseline_s"]) / js["baseline_s"])
+
+
+def test_an_empty_redactor_masks_nothing_and_a_lone_surrogate_text_still_masks(engine):
+    assert Redactor([]).redact_text("fake nothing here \ud800") == "fake nothing here \ud800"
+    assert Redactor([TOKEN]).redact_text(f"\ud800 {TOKEN} {quote(TOKEN)}") == f"\ud800 {MASK} {MASK}"

@@ -153,15 +153,9 @@ def bench_rewrap_rows(base_dsn: str, quick: bool) -> list[Row]:
 
 
 def bench_redaction_rows(quick: bool) -> list[Row]:
-    from shared.cli.bench.redact import bench_redaction
+    from shared.cli.bench.redact import redaction_rows
 
-    r = bench_redaction(records=4000 if quick else 20000)
-    return [{"bench": f"logging {'20,000' if not quick else '4,000'} records, {label}",
-             "baseline": "same logging, no redaction", "baseline_ms": r["baseline_s"] * 1e3,
-             "measured_ms": r[f"{key}_s"] * 1e3, "ratio": r[f"{key}_s"] / r["baseline_s"],
-             "goal": f"+{r[pct]:.1f}% (goal < 5%, bound 10%)"}
-            for label, key, pct in (("redacting filter", "redacted", "overhead_pct"),
-                                    ("redacting formatter", "formatter", "formatter_overhead_pct"))]
+    return redaction_rows(quick)
 
 
 def print_table(rows: list[Row]) -> None:

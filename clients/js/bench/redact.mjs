@@ -1,0 +1,63 @@
+// What the JS redactor costs on the logging workload of `meshhook-secrets bench`
+// (shared/cli/bench/redact.py makes the records and values and runs this with node).
+//
+// A Node worker's log line: an ISO timestamp, level, name and the message made by
+// util.format, written with fs.writeSync to /dev/null (a real file, one write per line, as
+// a synchronous stdout to a file is). The floor logs the same records without a redactor;
+// the redacted logger passes each line through redactText before writing it. Records are
+// timed in chunks, the two loggers alternating chunk by chunk, each chunk's best of
+// `rounds` kept (a busy neighbour spoils one try of a chunk, not a pass), as in Python.
+//
+// Input (stdin, JSON): {values, records: [[method, url, status, ms, headers, body], ...],
+// count, rounds}. Output (stdout, JSON): {baseline_s, redacted_s, overhead_pct}.
+import { openSync, readFileSync, writeSync } from "node:fs";
+import { format } from "node:util";
+import { createRedactor } from "../dist/index.js";
+
+const LINE = "%s %s -> %d in %s ms; headers=%j; body=%s";
+const CHUNK = 1000;
+
+function logger(fd, redactor) {
+  return (args) => {
+    const line = `${new Date().toISOString()} INFO bench: ${format(LINE, ...args)}`;
+    writeSync(fd, (redactor ? redactor.redactText(line) : line) + "\n");
+  };
+}
+
+function time(log, records, start, count) {
+  const began = process.hrtime.bigint();
+  for (let i = start; i < start + count; i++) log(records[i % records.length]);
+  return Number(process.hrtime.bigint() - began) / 1e9;
+}
+
+function check(redactor, records, values) {
+  // A benchmark of a redactor that masks nothing would be meaningless.
+  const out = records.map((args) => redactor.redactText(format(LINE, ...args))).join("\n");
+  if (values.some((v) => out.includes(v)) || !out.includes("[REDACTED]")) {
+    throw new Error("the JS redactor did not mask the workload's secrets");
+  }
+}
+
+const input = JSON.parse(readFileSync(0, "utf8"));
+const { values, records } = input;
+const count = input.count ?? 20000;
+const rounds = input.rounds ?? 5;
+const redactor = createRedactor(values);
+check(redactor, records, values);
+const fd = openSync("/dev/null", "w");
+const loggers = [["plain", logger(fd, null)], ["redacted", logger(fd, redactor)]];
+for (const [, log] of loggers) time(log, records, 0, Math.min(count, 5000)); // let V8 optimise
+const chunks = [];
+for (let start = 0; start < count; start += CHUNK) chunks.push([start, Math.min(CHUNK, count - start)]);
+const best = { plain: chunks.map(() => Infinity), redacted: chunks.map(() => Infinity) };
+for (let round = 0; round < rounds; round++) {
+  chunks.forEach(([start, n], i) => {
+    const order = (round + i) % 2 ? [...loggers].reverse() : loggers; // rotate who runs first
+    for (const [name, log] of order) best[name][i] = Math.min(best[name][i], time(log, records, start, n));
+  });
+}
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const [baseline, redacted] = [sum(best.plain), sum(best.redacted)];
+process.stdout.write(JSON.stringify({
+  baseline_s: baseline, redacted_s: redacted, overhead_pct: (100 * (redacted - baseline)) / baseline,
+}) + "\n");
