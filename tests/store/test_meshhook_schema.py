@@ -18,7 +18,11 @@ from shared.config import Settings
 from shared.container import build_container
 from shared.secrets.resolve import resolve_secrets
 from shared.store.models import RequestInfo
-from tests.support.meshhook import add_meshhook_project, create_meshhook_database, meshhook_snapshot
+from tests.support.meshhook import (
+    add_meshhook_project,
+    create_meshhook_database,
+    meshhook_snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
