@@ -180,3 +180,12 @@ def test_project_missing_is_reported(cli_env, sql_on, capsys):
     rows, _ = run(capsys, "--apply")
     assert [(r["key"], r["status"]) for r in rows] == [("ORPHAN", "project_missing")]
     assert conn.execute("select count(*) from public.secrets").fetchone()[0] == 1
+
+
+def test_dry_run_on_a_database_without_keys_creates_no_kek(cli_env, sql_on, capsys):
+    """The first keyring load creates a KEK: a dry run never loads one."""
+    project_id, _ = add_meshhook_project(cli_env["DATABASE_URL"])
+    add_legacy_rows(cli_env["DATABASE_URL"], project_id, {"FIRST_KEY": b"fake-first"})
+    _, summary = run(capsys)
+    assert summary["counts"] == {"imported": 1}
+    assert sql_on(cli_env["DATABASE_URL"]).execute("select count(*) from secret_keks").fetchone()[0] == 0

@@ -1,18 +1,23 @@
 """A database shaped like MeshHook's: Supabase's auth schema (migrations/compat/), then
 MeshHook's own tables from their published shape (meshhook_schema.sql), then, when asked,
-this service's migrations. And a snapshot of what of MeshHook's a migration must not touch.
+this service's migrations. A snapshot of what of MeshHook's a migration must not touch.
+And the fixtures of the import-legacy tests and docs: such a database, migrated once as a
+template and copied for each test, with the settings the command reads.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.conninfo import make_conninfo
 
-from shared.store.migrate import COMPAT_SCRIPT
+from shared.store.migrate import COMPAT_SCRIPT, apply_migrations
 
 MESHHOOK_SCHEMA = Path(__file__).with_name("meshhook_schema.sql")
 MESHHOOK_TABLES = ("projects", "secrets", "audit_log")
@@ -82,3 +87,28 @@ def add_legacy_rows(dsn: str, project_id: uuid.UUID, rows: dict[str, bytes]) -> 
         with conn.cursor() as cur:
             cur.executemany("insert into public.secrets (project_id, key, value_encrypted) values (%s, %s, %s)",
                             [(project_id, key, value) for key, value in rows.items()])
+
+
+_TEMPLATE = "meshhook_shaped_template"
+_copies = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def meshhook_template(database) -> str:
+    apply_migrations(create_meshhook_database(database.admin_dsn, _TEMPLATE), supabase_compat=True)
+    return _TEMPLATE
+
+
+@pytest.fixture
+def meshhook_dsn(database, meshhook_template) -> str:
+    """A new database with MeshHook's schema and this service's migrations applied."""
+    return copy_database(database.admin_dsn, meshhook_template, f"meshhook_shaped_{os.getpid()}_{next(_copies)}")
+
+
+@pytest.fixture
+def cli_env(meshhook_dsn, jwt_secret, root_key_b64, monkeypatch) -> dict[str, str]:
+    """The settings the command reads, set for in-process runs and returned for subprocesses."""
+    values = {"DATABASE_URL": meshhook_dsn, "SUPABASE_JWT_SECRET": jwt_secret, "MESHHOOK_ROOT_KEY": root_key_b64}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
