@@ -36,12 +36,16 @@ def legacy_rows() -> dict[str, bytes]:
     return rows
 
 
+def start_import(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", "import-legacy", "--apply", "--json", "--batch-size", "10"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def kill_after(env: dict[str, str], imported: int) -> int:
     """Start an import, SIGKILL it once it has reported `imported` rows imported (each line
     is printed after its page committed); how many it had reported."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "import-legacy", "--apply", "--json", "--batch-size", "10"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_import(env)
     watchdog = threading.Timer(120, proc.kill)  # a hung import fails the test instead of hanging it
     watchdog.start()
     seen = 0
@@ -105,3 +109,23 @@ def test_sigkill_mid_run_then_rerun_imports_each_row_exactly_once(cli_env, capsy
         value = rows[key]
         for needle in (value, value.hex().encode(), base64.b64encode(value)):
             assert needle not in dump, key
+
+
+def test_two_runs_at_once_import_each_row_once(cli_env):
+    """Each page's rows are locked SKIP LOCKED: two imports started together import every
+    row once between them, and neither fails."""
+    dsn = cli_env["DATABASE_URL"]
+    projects = [add_meshhook_project(dsn)[0] for _ in range(2)]
+    rows = {f"KEY_{i:04d}": f"sk_test_fake_twice_{i:04d}".encode() for i in range(100)}
+    for project_id in projects:
+        add_legacy_rows(dsn, project_id, rows)
+    procs = [start_import(cli_env) for _ in range(2)]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], [err for _, err in outputs]
+    reported = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+    imported = [(r["project_id"], r["key"]) for r in reported if r.get("status") == "imported"]
+    assert len(imported) == len(set(imported)) == 200  # every row once, by one run or the other
+    with psycopg.connect(dsn) as conn:
+        for project_id in projects:
+            left, events, count = state(conn, project_id)
+            assert not left and count == 100 and set(events.values()) == {1}
