@@ -189,3 +189,23 @@ def test_dry_run_on_a_database_without_keys_creates_no_kek(cli_env, sql_on, caps
     _, summary = run(capsys)
     assert summary["counts"] == {"imported": 1}
     assert sql_on(cli_env["DATABASE_URL"]).execute("select count(*) from secret_keks").fetchone()[0] == 0
+
+
+def test_the_import_events_show_in_the_projects_audit_trail(world, jwt_secret, capsys):
+    """An admin reads them through the API like any other event: actor type system."""
+    from starlette.testclient import TestClient
+
+    from shared.api.app import create_app
+    from shared.auth.tokens import mint_user_token
+
+    project_id, owner, container = world
+    run(capsys, "--apply")
+    with TestClient(create_app(container=lambda: container)) as client:
+        answer = client.get(f"/api/projects/{project_id}/secrets/audit", params={"action": "import"},
+                            headers={"Authorization": f"Bearer {mint_user_token(jwt_secret, owner.user_id)}"})
+    assert answer.status_code == 200, answer.text
+    events = answer.json()["events"]
+    assert sorted(e["secret_name"] for e in events) == sorted(GOOD)
+    assert {(e["actor_type"], e["actor_id"], e["metadata"]["source"]) for e in events} == {
+        ("system", "import-legacy", "legacy")}
+    assert "sk_test_fake" not in answer.text
