@@ -94,7 +94,8 @@ class Run:
         # An import reads what earlier pages committed; a retried page must not see its own
         # rolled-back attempt, so only a dry run keeps names of its own.
         planned = set() if self.apply else self.planned.setdefault(project_id, set())
-        names = ProjectNames({m.name.lower() for m in repo.list_secrets(conn, project_id)} | planned)
+        names = ProjectNames({m.name.lower() for m in repo.list_secrets(conn, project_id)} | planned,
+                             legacy.lowered_keys(conn, project_id))
         reports, new = [], []
         for row in rows:
             report, raw = decide(row, names, self.service.limits, rename_invalid=self.rename_invalid)

@@ -47,14 +47,17 @@ class RowReport:
 
 @dataclass
 class ProjectNames:
-    """The lowered names a project holds, plus those this run has placed in it already."""
+    """The lowered names a project holds, plus those this run has placed in it already;
+    `reserved`: the keys of its legacy rows still to come, which a suggestion avoids too
+    (suggesting API_KEY for `api-key` while a row API_KEY waits would only move the clash)."""
 
     taken: set[str] = field(default_factory=set)
+    reserved: set[str] = field(default_factory=set)
 
     def free(self, candidate: str) -> str:
-        """`candidate`, or `candidate_2`, `_3`, ... : the first no secret of the project has."""
+        """`candidate`, or `candidate_2`, `_3`, ... : the first no secret or row of the project has."""
         name, n = candidate, 1
-        while name.lower() in self.taken:
+        while name.lower() in self.taken or name.lower() in self.reserved:
             n += 1
             suffix = f"_{n}"
             name = candidate[: MAX_NAME - len(suffix)] + suffix

@@ -47,6 +47,12 @@ def next_page(
     return [LegacyRow(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
 
+def lowered_keys(conn: Connection, project_id: uuid.UUID) -> set[str]:
+    """Every key the project still has here, in lower case."""
+    rows = conn.execute("select lower(key) from public.secrets where project_id = %s", (project_id,))
+    return {r[0] for r in rows}
+
+
 def delete_rows(conn: Connection, project_id: uuid.UUID, keys: list[str]) -> int:
     """Delete the imported rows (their plaintext goes with them); how many."""
     return conn.execute(

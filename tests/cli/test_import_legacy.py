@@ -209,3 +209,13 @@ def test_the_import_events_show_in_the_projects_audit_trail(world, jwt_secret, c
     assert {(e["actor_type"], e["actor_id"], e["metadata"]["source"]) for e in events} == {
         ("system", "import-legacy", "legacy")}
     assert "sk_test_fake" not in answer.text
+
+
+def test_a_suggestion_avoids_the_names_of_rows_still_to_come(cli_env, capsys):
+    """`api-key` would become API_KEY, but a row API_KEY waits: the suggestion is API_KEY_2,
+    whichever of the two the run meets first."""
+    project_id, _ = add_meshhook_project(cli_env["DATABASE_URL"])
+    add_legacy_rows(cli_env["DATABASE_URL"], project_id, {"api-key": b"fake-dash", "API_KEY": b"fake-upper"})
+    rows, summary = run(capsys, "--apply", "--rename-invalid")
+    assert {r["key"]: (r["status"], r["name"]) for r in rows} == {
+        "api-key": ("imported", "API_KEY_2"), "API_KEY": ("imported", "API_KEY")}
