@@ -219,3 +219,9 @@ def test_a_suggestion_avoids_the_names_of_rows_still_to_come(cli_env, capsys):
     rows, summary = run(capsys, "--apply", "--rename-invalid")
     assert {r["key"]: (r["status"], r["name"]) for r in rows} == {
         "api-key": ("imported", "API_KEY_2"), "API_KEY": ("imported", "API_KEY")}
+
+
+def test_database_down_is_exit_75_with_a_rerun_hint(cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/meshhook")  # nothing listens there
+    assert main(["import-legacy", "--apply"]) == 75
+    assert "database unavailable" in capsys.readouterr().err
