@@ -225,3 +225,12 @@ def test_database_down_is_exit_75_with_a_rerun_hint(cli_env, monkeypatch, capsys
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/meshhook")  # nothing listens there
     assert main(["import-legacy", "--apply"]) == 75
     assert "database unavailable" in capsys.readouterr().err
+
+
+def test_a_full_project_is_reported_not_overfilled(cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("MESHHOOK_MAX_SECRETS", "1")
+    project_id, _ = add_meshhook_project(cli_env["DATABASE_URL"])
+    add_legacy_rows(cli_env["DATABASE_URL"], project_id, {"FIRST": b"fake-1", "SECOND": b"fake-2"})
+    rows, summary = run(capsys, "--apply")
+    assert sorted((r["key"], r["status"]) for r in rows) == [("FIRST", "imported"), ("SECOND", "project_full")]
+    assert summary["left"] == 1
