@@ -38,6 +38,7 @@ _MARKS_BY_PATH = {
     "deploy/": "slow",
     "kms/": "slow",
     "keys/test_crash_safety.py": "slow",
+    "cli/test_import_legacy_crash.py": "slow",
     "keys/test_rotation_concurrency.py": "slow",
 }
 

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
 from pathlib import Path
 
 from tests.devserver import start_dev_server
+from tests.support.doc_blocks import marked_block, run_block
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def curl_block() -> str:
-    text = README.read_text()
-    match = re.search(r"<!-- readme-curl:.*?-->\n```sh\n(.*?)```", text, re.S)
-    assert match, "the README lost its curl example block"
-    return match.group(1)
+    return marked_block(README, "readme-curl")
 
 
 def test_readme_curl_examples_work_against_dev(tmp_path):
     server = start_dev_server(tmp_path / ".meshhook")
     try:
         export = server.export_line
-        script = "set -euo pipefail\n" + export.strip() + "\n" + curl_block().replace("curl -sS", "curl -fsS")
-        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
-                             env={"PATH": os.environ["PATH"]})
+        script = export.strip() + "\n" + curl_block().replace("curl -sS", "curl -fsS")
+        out = run_block(script, env={}, cwd=README.parent, timeout=60)
     finally:
         server.stop()
     assert out.returncode == 0, out.stderr

@@ -1,4 +1,5 @@
-"""The `meshhook-secrets` command: dev, serve, migrate, token, rotate-keks, rekey-root, bench."""
+"""The `meshhook-secrets` command: dev, serve, migrate, token, rotate-keks, rekey-root,
+import-legacy, bench."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from shared.cli import legacy
 from shared.config import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,8 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply migrations to DATABASE_URL")
-    p.add_argument("--supabase-compat", action="store_true",
-                   help="first create what Supabase provides (for plain Postgres)")
+    p.add_argument("--supabase-compat", action="store_true", help="first create what Supabase has (plain Postgres)")
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("token", help="mint a dev access token, runner token or service token")
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="variable holding the new local root key (base64)")
     p.add_argument("--new-kms-key-id", help="the new AWS KMS key id instead")
     p.set_defaults(func=cmd_rekey_root)
+    legacy.register(sub)  # import-legacy: shared/cli/legacy.py
 
     p = sub.add_parser("bench", help="run the benchmark suite")
     p.add_argument("--json", dest="json_path", help="also write the figures to this file")
