@@ -2,9 +2,9 @@
 
 Roles (shared/secrets/access.py): viewer < editor < admin; a caller who does not belong to
 a project gets NotFound, exactly as if it did not exist. Each operation is one transaction
-(SecretsContext.tx) sent in as few round trips as its logic allows: a read is one (the role
-check, the statement and the COMMIT together), a write two or three (the role check with
-the rows it locks or counts; then the writes, the audit row and the COMMIT together).
+(SecretsContext.tx) sent in as few round trips as its logic allows: a read or a create is
+one (the role check, the statements, the audit row and the COMMIT together), an update two
+(the role check with the row it locks; then the writes, the audit row and the COMMIT).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from shared.secrets.versions import reveal
 from shared.secrets.writes import add_secrets, add_versions
 from shared.store import audit
 from shared.store import secrets as repo
-from shared.store.errors import DuplicateKey
+from shared.store.errors import DuplicateKey, NoRoom
 from shared.store.models import RequestInfo, SecretMeta
 from shared.store.secrets import NewSecret
 
@@ -51,12 +51,12 @@ class SecretsService(SecretsContext):
                         check_rotation_period(rotation_period_days))
 
         def operation(ring: Keyring) -> SecretMeta:
+            # Every input is known beforehand, so all of it is ONE round trip: the checks
+            # are statements that fail, and the writes behind them run only if they pass.
             try:
                 with self.tx(principal) as conn:
-                    check = self.require_later(conn, project_id, "editor")
-                    count = repo.lock_project_for_create(conn, project_id)
-                    check()
-                    check_room(count, self.limits)
+                    repo.queue_require_role(conn, project_id, "editor")
+                    repo.queue_require_room(conn, project_id, self.limits.max_secrets_per_project, 1)
                     written = add_secrets(conn, ring, principal, project_id, [(new, raw)])
                     audit.insert_audit(conn, principal, request, project_id=project_id, action="create",
                                        secret_id=new.id, secret_name=name, metadata={"version": 1})
@@ -65,6 +65,9 @@ class SecretsService(SecretsContext):
                 return meta
             except DuplicateKey:
                 raise Conflict(f"a secret named {name} already exists in this project") from None
+            except NoRoom as full:
+                check_room(full.held, self.limits)
+                raise AssertionError("the database and the limits disagree") from None
 
         return self.guarded(principal, request, project_id, "create", None, operation)
 

@@ -56,15 +56,20 @@ def role_of(result: Result) -> tuple[str, str] | None:
 
 
 def lock_project_for_create(conn: Connection, project_id: uuid.UUID) -> int:
-    """Serialise creates within one project (so the per-project limit holds); count rows.
-    Only an editor or admin of the project takes the lock (a stranger's request must not
-    hold up the project's creates), and the count is a statement of its own, so its
-    snapshot is taken after the lock is held."""
-    later(conn, "select pg_advisory_xact_lock(hashtextextended(%s::text, 0))"
-          " from meshhook.project_for_caller(%s) where role in ('editor', 'admin')", (project_id, project_id))
-    return conn.execute(
-        "select count(*) from public.project_secrets where project_id = %s", (project_id,)
-    ).fetchone()[0]
+    """Serialise creates within one project (so the per-project limit holds); count rows,
+    under the lock (meshhook.require_room without a limit never fails)."""
+    return conn.execute("select meshhook.require_room(%s, null, 0)", (project_id,)).fetchone()[0]
+
+
+def queue_require_role(conn: Connection, project_id: uuid.UUID, need: str) -> None:
+    """The role check as a statement that fails (NotFound / Forbidden once translated), so
+    the writes queued behind it run only for a caller it lets through."""
+    later(conn, "select meshhook.require_role(%s, %s)", (project_id, need))
+
+
+def queue_require_room(conn: Connection, project_id: uuid.UUID, limit: int, adding: int) -> None:
+    """Take the project's create lock and fail (NoRoom) if `adding` more would pass `limit`."""
+    later(conn, "select meshhook.require_room(%s, %s, %s)", (project_id, limit, adding))
 
 
 def metas(result: Result) -> list[SecretMeta]:

@@ -1,7 +1,8 @@
 """Honest floors for the bench: the database work an operation needs and nothing else.
 
 For a read, the same SELECT of the same rows; for a write or a resolve, the same
-SELECT/INSERT/UPDATE plus the ONE audit INSERT the design needs, committed durably, all in
+SELECT/INSERT/UPDATE (for a create, under the project's lock with the count its limit
+needs) plus the ONE audit INSERT the design needs, committed durably, all in
 ONE round trip (a client-bound multi-statement string). No role, no claims, no row-level
 security (the connection's own role), no crypto (random bytes of a ciphertext's size).
 Each runs on a connection of the same pool as the service (Database.connection), so the
@@ -62,17 +63,20 @@ def resolve_rows(conn: psycopg.Connection, project_id: uuid.UUID, lowered: list[
 
 
 def create_row(conn: psycopg.Connection, project_id: uuid.UUID, kek_id: int, name: str) -> list[tuple]:
-    """A secret at version 1, its version row, its audit row, committed."""
+    """Under the project's create lock, the count the limit needs, then a secret at version
+    1, its version row, its audit row, committed."""
     secret_id = uuid.uuid4()
     return _one_trip(conn, [
         ("begin", ()),
+        ("select pg_advisory_xact_lock(hashtextextended(%s::text, 0))", (project_id,)),
+        ("select count(*) from public.project_secrets where project_id = %s", (project_id,)),
         (f"insert into public.project_secrets as s (id, project_id, name, version) values (%s, %s, %s, 1)"
          f" returning {META}", (secret_id, project_id, name)),
         (_VERSION + " values (%s, %s, 1, %s, %s, %s, 'user', 'floor')",
          (secret_id, project_id, kek_id, os.urandom(60), os.urandom(37))),
         (_AUDIT, (project_id, secret_id, name, "create", '{"version": 1}')),
         ("commit", ()),
-    ], 1)
+    ], 3)
 
 
 def update_row(conn: psycopg.Connection, project_id: uuid.UUID, kek_id: int, secret_id: uuid.UUID) -> list[tuple]:

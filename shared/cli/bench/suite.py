@@ -147,6 +147,9 @@ def bench_pgbouncer_rows(settings: Settings, dsn: str, owner: uuid.UUID, project
 
     from shared.cli.bench.http import bench_http
 
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "tests" / "support" / "pgbouncer.py").exists() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))  # the installed command runs from a checkout's venv
     try:
         from tests.support.pgbouncer import PGBOUNCER, run_pgbouncer
     except ImportError:
