@@ -54,8 +54,9 @@ def resolve_rows(conn: psycopg.Connection, project_id: uuid.UUID, lowered: list[
         ("select s.id, s.name, s.version, v.kek_id, v.wrapped_dek, v.ciphertext from public.project_secrets s"
          " join public.project_secret_versions v on v.secret_id = s.id and v.version = s.version"
          " where s.project_id = %s and lower(s.name) = any(%s::text[])", (project_id, lowered)),
-        ("insert into public.secret_audit_events (project_id, secret_ids, actor_type, actor_id, action,"
-         " outcome) select %s, array_agg(s.id), 'runner', 'floor', 'resolve', 'success'"
+        # One row naming them all, in metadata (any schema has the column): the design's one event.
+        ("insert into public.secret_audit_events (project_id, actor_type, actor_id, action, outcome, metadata)"
+         " select %s, 'runner', 'floor', 'resolve', 'success', jsonb_build_object('secrets', jsonb_agg(s.id))"
          " from public.project_secrets s where s.project_id = %s and lower(s.name) = any(%s::text[])",
          (project_id, project_id, lowered)),
         ("commit", ()),
