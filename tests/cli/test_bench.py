@@ -70,15 +70,13 @@ def test_compare_prints_each_ratio_against_the_saved_run(tmp_path, capsys):
     assert lines == [["resolve", "50", "8.00x", "2.00x", "0.25x"]]
 
 
-def test_the_bench_app_serves_the_floors(container, seeded, monkeypatch):
+def test_the_bench_app_serves_the_floors(container, seeded):
     from starlette.testclient import TestClient
 
-    import shared.container
     from shared.cli.bench.http import bench_app
 
     project_id, metas = seeded
-    monkeypatch.setattr(shared.container, "default_container", lambda: container)
-    with TestClient(bench_app()) as http:
+    with TestClient(bench_app(lambda: container)) as http:
         assert [s["name"] for s in http.get(f"/bench/floor/{project_id}/list").json()["secrets"]][:1] == ["FLOOR_0"]
         assert http.put(f"/bench/floor/{project_id}/update/{metas[2].id}").json()["version"] == 2
         created = http.post(f"/bench/floor/{project_id}/create/FLOOR_{uuid.uuid4().hex[:6]}")

@@ -25,22 +25,24 @@ from shared.cli.bench.stats import percentile
 from shared.config import Settings
 
 
-def bench_app():
-    """uvicorn factory: the full API plus `/bench/select1` and the floors `/bench/floor/...`."""
+def bench_app(container=None):
+    """uvicorn factory: the full API plus `/bench/select1` and the floors `/bench/floor/...`
+    (`container`: a function giving the process's container; the default one if None)."""
     from shared.api.app import create_app
     from shared.cli.bench import floors
     from shared.container import default_container
 
-    asgi = create_app()
+    current = container or default_container  # the floors use the app's own container
+    asgi = create_app(container=current)
     app = asgi.fastapi
     kek: list[int] = []
 
     def db():
-        return default_container().db.connection()
+        return current().db.connection()
 
     @app.get("/bench/select1")
     def select1() -> dict:
-        with default_container().db.as_system() as conn:
+        with current().db.as_system() as conn:
             conn.execute("select 1").fetchone()
         return {"ok": True}
 
