@@ -96,6 +96,13 @@ def cmd_rekey_root(args: argparse.Namespace) -> int:
     return run_rekey_root(args)
 
 
+def add_bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", dest="json_path", metavar="FILE", help="also write the figures to this file")
+    p.add_argument("--compare", metavar="FILE", help="print each ratio against a run saved with --json")
+    p.add_argument("--quick", action="store_true", help="fewer iterations")
+    p.set_defaults(func=cmd_bench)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from shared.cli.bench.suite import run_bench
 
@@ -147,10 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rekey_root)
     legacy.register(sub)  # import-legacy: shared/cli/legacy.py
 
-    p = sub.add_parser("bench", help="run the benchmark suite")
-    p.add_argument("--json", dest="json_path", help="also write the figures to this file")
-    p.add_argument("--quick", action="store_true", help="fewer iterations")
-    p.set_defaults(func=cmd_bench)
+    add_bench_arguments(sub.add_parser("bench", help="run the benchmark suite"))
     return parser
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from shared.auth.principal import Principal
 from shared.errors import BadRequest, ValidationFailed
-from shared.secrets.service import SecretsService
+from shared.secrets.context import SecretsContext
 from shared.store import audit
 from shared.store.models import AuditPage
 
@@ -39,7 +39,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 def audit_events(
-    service: SecretsService, principal: Principal, project_id: uuid.UUID, *,
+    service: SecretsContext, principal: Principal, project_id: uuid.UUID, *,
     secret_id: uuid.UUID | None = None, actor: str | None = None, action: str | None = None,
     since: datetime | None = None, until: datetime | None = None, limit: int = 50,
     cursor: str | None = None,
@@ -51,7 +51,7 @@ def audit_events(
         raise ValidationFailed("action must be one of " + ", ".join(ACTIONS))
     before_id = decode_cursor(cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE))
-    with service.db.as_caller(principal.db_claims()) as conn:
+    with service.tx(principal) as conn:
         service.require(conn, project_id, "admin")
         events = audit.query_audit(conn, project_id, secret_id=secret_id, actor=actor, action=action,
                                    since=since, until=until, before_id=before_id, limit=limit + 1)

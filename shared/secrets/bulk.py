@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from shared.secrets.context import SecretsContext
 from shared.secrets.formats import (
     Entry,
     Problems,
@@ -25,7 +26,6 @@ from shared.secrets.formats import (
     write_dotenv,
 )
 from shared.secrets.limits import Limits, check_name, check_room, check_value
-from shared.secrets.service import SecretsService
 from shared.secrets.writes import add_secrets, add_versions
 from shared.store import audit, versions
 from shared.store import secrets as repo
@@ -73,7 +73,7 @@ def parse_upload(fmt: str, content: str, limits: Limits) -> list[tuple[Entry, by
 
 
 def import_secrets(
-    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
+    service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
     fmt: str, content: str, on_conflict: str,
 ) -> ImportResult:
     if fmt not in FORMATS or on_conflict not in ON_CONFLICT:
@@ -82,7 +82,7 @@ def import_secrets(
 
     def operation(ring: Keyring) -> ImportResult:
         try:
-            with service.db.as_caller(principal.db_claims()) as conn:
+            with service.tx(principal) as conn:
                 service.require(conn, project_id, "editor")
                 count = repo.lock_project_for_create(conn, project_id)
                 existing = repo.by_lowered_names(conn, project_id, [e.name.lower() for e, _ in checked],
@@ -106,16 +106,16 @@ def _write(service, conn, ring, principal, request, project_id, checked, existin
     if new:
         check_room(count, service.limits, len(new))
     events = [(m.id, m.name, {"version": 1, "result": "created", "format": fmt})
-              for m in add_secrets(service, conn, ring, principal, project_id, new)]
+              for m in repo.metas(add_secrets(conn, ring, principal, project_id, new))]
     result.created = [n.name for n, _ in new]
     old = [(existing[e.name.lower()], raw) for e, raw in checked if e.name.lower() in existing]
     if on_conflict == "skip":
         result.skipped = [meta.name for meta, _ in old]
     elif old:
-        updated = add_versions(service, conn, ring, principal, project_id, old)
+        updated = repo.metas(add_versions(conn, ring, principal, project_id, old, service.limits.max_versions))
         result.updated = [meta.name for meta, _ in old]
         events += [(m.id, m.name, {"version": m.version, "result": "updated", "format": fmt})
-                   for m in updated.values()]
+                   for m in updated]
     if events:
         audit.insert_audit_many(conn, principal, request, project_id=project_id, action="import",
                                 events=events)
@@ -123,7 +123,7 @@ def _write(service, conn, ring, principal, request, project_id, checked, existin
 
 
 def export_secrets(
-    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
+    service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
     fmt: str, names: list[str] | None = None,
 ) -> str | dict[str, str]:
     """The current values as .env text or a dict; unknown names are a 404 naming them."""
@@ -134,7 +134,7 @@ def export_secrets(
     lowered = sorted({n.lower() for n in names}) if names is not None else None
 
     def operation(ring: Keyring) -> str | dict[str, str]:
-        with service.db.as_caller(principal.db_claims()) as conn:
+        with service.tx(principal) as conn:
             service.require(conn, project_id, "admin")
             service.check_reveal_rate(conn, principal, project_id)
             rows = versions.current_sealed(conn, project_id, lowered)

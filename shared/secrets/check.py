@@ -13,12 +13,12 @@ from typing import Any
 from shared.auth.principal import Principal
 from shared.errors import ValidationFailed
 from shared.runtime.templating import MalformedPlaceholderError, find_secret_names
-from shared.secrets.service import SecretsService
+from shared.secrets.context import SecretsContext
 from shared.store import secrets as repo
 
 
 def check_references(
-    service: SecretsService, principal: Principal, project_id: uuid.UUID, config: Any,
+    service: SecretsContext, principal: Principal, project_id: uuid.UUID, config: Any,
 ) -> tuple[list[str], list[str]]:
     """(referenced, missing), both sorted. Names match ignoring case, as resolve does."""
     try:
@@ -27,7 +27,7 @@ def check_references(
         raise ValidationFailed(str(exc)) from None
     except RecursionError:
         raise ValidationFailed("config is nested too deeply") from None
-    with service.db.as_caller(principal.db_claims()) as conn:
+    with service.tx(principal) as conn:
         service.require(conn, project_id, "viewer", runner=True)
         found = repo.by_lowered_names(conn, project_id, sorted({n.lower() for n in names})) if names else {}
     return names, [n for n in names if n.lower() not in found]

@@ -13,14 +13,14 @@ from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.observability import metrics
+from shared.secrets.context import SecretsContext
 from shared.secrets.limits import check_name
-from shared.secrets.service import SecretsService
 from shared.store import secrets as repo
 from shared.store.models import RequestInfo
 
 
 def resolve_secrets(
-    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     names: list[str],
 ) -> dict[str, str]:
     if not names:
@@ -35,7 +35,7 @@ def resolve_secrets(
         wanted.setdefault(name.lower(), []).append(name)
 
     def operation(ring: Keyring) -> dict[str, str]:
-        with service.db.as_caller(principal.db_claims()) as conn:
+        with service.tx(principal) as conn:
             if principal.kind == "runner" and principal.project_id != project_id:
                 raise NotFound("project not found")
             if principal.kind == "user":

@@ -1,34 +1,32 @@
 """A secret's versions: list them, reveal one, roll back to one.
 
 Every new value is a new version with its own DEK, bound to its own number; the last
-`Limits.max_versions` are kept (SecretsService.add_versions destroys older ones). A rollback
+`Limits.max_versions` are kept (writes.add_versions destroys older ones). A rollback
 is a new version holding an older version's value: opened under the old binding, sealed
-again with a fresh DEK under the new one, never shown to anyone.
+again with a fresh DEK under the new one, never shown to anyone. Each function takes the
+operations' context (SecretsContext: the database, the keys, the limits).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
 from shared.errors import NotFound, ValidationFailed
+from shared.secrets.context import SecretsContext
 from shared.secrets.writes import add_versions
 from shared.store import audit, versions
 from shared.store import secrets as repo
 from shared.store.models import RequestInfo, SecretMeta, VersionMeta
 
-if TYPE_CHECKING:  # the service calls into this module; at run time it passes itself in
-    from shared.secrets.service import SecretsService
-
 PURPOSES = ("reveal", "copy")
 
 
 def list_versions(
-    service: SecretsService, principal: Principal, project_id: uuid.UUID, secret_id: uuid.UUID,
+    service: SecretsContext, principal: Principal, project_id: uuid.UUID, secret_id: uuid.UUID,
 ) -> list[VersionMeta]:
-    with service.db.as_caller(principal.db_claims()) as conn:
+    with service.tx(principal) as conn:
         service.require(conn, project_id, "viewer")
         found = versions.list_versions(conn, project_id, secret_id)
     if not found:
@@ -37,7 +35,7 @@ def list_versions(
 
 
 def reveal(
-    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     secret_id: uuid.UUID, *, version: int | None = None, purpose: str = "reveal",
 ) -> str:
     """The value, for an admin, audited as `purpose` with the version revealed; the audit
@@ -46,7 +44,7 @@ def reveal(
         raise ValidationFailed("purpose must be reveal or copy")
 
     def operation(ring: Keyring) -> str:
-        with service.db.as_caller(principal.db_claims()) as conn:
+        with service.tx(principal) as conn:
             service.require(conn, project_id, "admin")
             service.check_reveal_rate(conn, principal, project_id)
             found = versions.get_sealed(conn, project_id, secret_id, version)
@@ -65,13 +63,13 @@ def reveal(
 
 
 def rollback(
-    service: SecretsService, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
+    service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     secret_id: uuid.UUID, *, version: int, if_match: int | None = None,
 ) -> SecretMeta:
     """A new current version holding kept version `version`'s value (editor+)."""
 
     def operation(ring: Keyring) -> SecretMeta:
-        with service.db.as_caller(principal.db_claims()) as conn:
+        with service.tx(principal) as conn:
             service.require(conn, project_id, "editor")
             current = service.locked_current(conn, project_id, secret_id, if_match)
             found = versions.get_sealed(conn, project_id, secret_id, version)
@@ -79,10 +77,12 @@ def rollback(
                 raise NotFound(f"version {version} is not kept")
             _, binding, sealed = found
             raw = service.decrypt(ring, binding, sealed).encode("utf-8")
-            meta = add_versions(service, conn, ring, principal, project_id, [(current, raw)])[secret_id]
+            written = add_versions(conn, ring, principal, project_id, [(current, raw)],
+                                   service.limits.max_versions)
             audit.insert_audit(conn, principal, request, project_id=project_id, action="rollback",
                                secret_id=secret_id, secret_name=current.name,
-                               metadata={"version": meta.version, "from_version": version})
-        return meta
+                               metadata={"version": current.version + 1, "from_version": version})
+            conn.commit()
+        return repo.metas(written)[0]
 
     return service.guarded(principal, request, project_id, "rollback", secret_id, operation)

@@ -1,50 +1,51 @@
 """Writing new secrets and new versions, in batches: what create, update, rollback and
 import share. Each version gets a fresh DEK bound to (project, secret, its own number); a
-new version pushes the oldest out of the kept window (Limits.max_versions), and those rows,
-ciphertext and wrapped DEK, are deleted in the same transaction.
+new version pushes the oldest out of the kept window (`keep`, Limits.max_versions), and
+those rows, ciphertext and wrapped DEK, are deleted in the same transaction.
+
+Both return the statement's Result, read (shared.store.secrets.metas) once the batch has
+gone: on a caller's transaction the rows, the versions and whatever is queued after them
+(the audit row, the COMMIT) travel in one round trip.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from shared.auth.principal import Principal
 from shared.crypto.envelope import Binding, seal_value
 from shared.crypto.keyring import Keyring
 from shared.store import secrets as repo
 from shared.store import versions
+from shared.store.batch import Result
 from shared.store.database import Connection
 from shared.store.models import SecretMeta
 from shared.store.secrets import NewSecret
 from shared.store.versions import NewVersion
 
-if TYPE_CHECKING:
-    from shared.secrets.service import SecretsService
-
 
 def add_secrets(
-    service: SecretsService, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
+    conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
     new: list[tuple[NewSecret, bytes]],
-) -> list[SecretMeta]:
+) -> Result:
     """Insert secrets at version 1 (metadata, then the sealed versions), in batch."""
-    metas = repo.insert_secrets(conn, project_id, [n for n, _ in new])
+    written = repo.insert_secrets(conn, project_id, [n for n, _ in new])
     versions.insert_versions(conn, project_id, principal, [
         NewVersion(n.id, 1, seal_value(ring, raw, Binding(project_id, n.id, 1))) for n, raw in new])
-    return metas
+    return written
 
 
 def add_versions(
-    service: SecretsService, conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
-    new: list[tuple[SecretMeta, bytes]],
-) -> dict[uuid.UUID, SecretMeta]:
+    conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
+    new: list[tuple[SecretMeta, bytes]], keep: int,
+) -> Result:
     """A new current version of each secret (rows locked by the caller), each with a fresh
-    DEK bound to its own number; versions pushed out of the kept window are destroyed."""
+    DEK bound to its own number; versions pushed out of the last `keep` are destroyed."""
     current = {meta.id: meta.version + 1 for meta, _ in new}
     versions.insert_versions(conn, project_id, principal, [
         NewVersion(meta.id, current[meta.id],
                    seal_value(ring, raw, Binding(project_id, meta.id, current[meta.id])))
         for meta, raw in new])
-    metas = repo.set_current_versions(conn, current)
-    versions.prune_versions(conn, current, service.limits.max_versions)
-    return metas
+    written = repo.set_current_versions(conn, current)
+    versions.prune_versions(conn, current, keep)
+    return written

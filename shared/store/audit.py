@@ -13,6 +13,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from shared.auth.principal import Principal
+from shared.store.batch import defer
 from shared.store.database import Connection
 from shared.store.models import AuditEvent, RequestInfo
 
@@ -48,7 +49,9 @@ def insert_audit(
     secret_id: uuid.UUID | None = None, secret_name: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(
+    """Queued on a caller's Batch: it commits with the transaction, before any value the
+    transaction read can leave the service."""
+    defer(conn,
         "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
         " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
         " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -62,7 +65,7 @@ def insert_audit_many(
     action: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]],
 ) -> None:
     """One successful event per (secret id, secret name, metadata), in one statement."""
-    conn.execute(
+    defer(conn,
         "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
         " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
         " select %s, u.id, u.name, %s, %s, %s, %s, 'success', u.meta, %s, %s"
@@ -74,30 +77,50 @@ def insert_audit_many(
 
 
 _AUDIT_COLUMNS = (
-    "id, project_id, secret_id, secret_name, actor_type, actor_id,"
-    " case when actor_type = 'user' then meshhook.member_email(project_id, actor_id) end,"
-    " run_id, action, outcome, metadata, host(ip_address), user_agent, created_at"
+    "a.id, a.project_id, {secret_id}, {secret_name}, a.actor_type, a.actor_id,"
+    " case when a.actor_type = 'user' then meshhook.member_email(a.project_id, a.actor_id) end,"
+    " a.run_id, a.action, a.outcome, {metadata}, host(a.ip_address), a.user_agent, a.created_at"
 )
+_AS_STORED = _AUDIT_COLUMNS.format(secret_id="a.secret_id", secret_name="a.secret_name", metadata="a.metadata")
+# A resolve of several secrets is one row naming them all (secret_ids, metadata.secrets);
+# seen through one secret's filter it reads as that secret's own event, as when each
+# secret had a row: its id, its name, {"version": its version}.
+_AS_ONE_SECRETS = _AUDIT_COLUMNS.format(
+    secret_id="coalesce(a.secret_id, (one.e ->> 'id')::uuid)",
+    secret_name="coalesce(a.secret_name, one.e ->> 'name')",
+    metadata="case when one.e is null then a.metadata else jsonb_build_object('version', one.e -> 'version') end",
+)
+_ONE = (" left join lateral (select e from jsonb_array_elements(case when a.secret_id is null"
+        " then a.metadata -> 'secrets' end) e where e ->> 'id' = %s::text limit 1) one on true")
 
 
 def query_audit(
     conn: Connection, project_id: uuid.UUID, *, secret_id: uuid.UUID | None,
     actor: str | None, action: str | None, since: Any, until: Any, before_id: int | None, limit: int,
 ) -> list[AuditEvent]:
-    """Newest first, keyset-paginated on id (ids only grow, so pages neither repeat nor skip)."""
-    where = ["project_id = %s"]
+    """Newest first, keyset-paginated on id (ids only grow, so pages neither repeat nor skip).
+    An event is one secret's when it names it alone (secret_id) or among others (secret_ids:
+    a resolve), each match found through its own index."""
+    where = ["a.project_id = %s"]
     params: list[Any] = [project_id]
+    if secret_id is not None:
+        where.append("(a.secret_id = %s or a.secret_ids @> array[%s::uuid])")
+        params += [secret_id, secret_id]
     for clause, value in (
-        ("secret_id = %s", secret_id), ("actor_id = %s", actor), ("action = %s", action),
-        ("created_at >= %s", since), ("created_at < %s", until), ("id < %s", before_id),
+        ("a.actor_id = %s", actor), ("a.action = %s", action),
+        ("a.created_at >= %s", since), ("a.created_at < %s", until), ("a.id < %s", before_id),
     ):
         if value is not None:
             where.append(clause)
             params.append(value)
     params.append(limit)
+    if secret_id is None:
+        source, columns = "public.secret_audit_events a", _AS_STORED
+    else:
+        source, columns = f"public.secret_audit_events a{_ONE}", _AS_ONE_SECRETS
+        params.insert(0, secret_id)
     rows = conn.execute(
-        f"select {_AUDIT_COLUMNS} from public.secret_audit_events where {' and '.join(where)}"
-        " order by id desc limit %s",
+        f"select {columns} from {source} where {' and '.join(where)} order by a.id desc limit %s",
         params,
     ).fetchall()
     return [AuditEvent(*r) for r in rows]

@@ -15,6 +15,7 @@ Two kinds of transaction:
 from __future__ import annotations
 
 import json
+import select
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -25,10 +26,13 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from shared.errors import Unavailable
+from shared.store.batch import Batch
 from shared.store.errors import translate
 
 API_ROLE = "meshhook_api"
-Connection = psycopg.Connection  # what the store's statement functions take
+# What the store's statement functions take: a plain connection (as_system) or a caller's
+# Batch (as_caller); both answer execute(sql, params).fetchone() / .fetchall() / .rowcount.
+Connection = psycopg.Connection | Batch
 
 
 # Every setting Supabase's auth.uid(), auth.role(), auth.email() and auth.jwt() may read.
@@ -70,9 +74,12 @@ class Database:
             min_size=1,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"prepare_threshold": None, "connect_timeout": 3},
-            # Connections are checked before use in _connection() (not by the pool, whose
-            # check loop sleeps with a backoff after each dead connection it meets).
+            # autocommit: transactions are begun explicitly, so a caller's BEGIN can travel
+            # with its first statements (shared/store/batch.py).
+            kwargs={"prepare_threshold": None, "connect_timeout": 3, "autocommit": True},
+            # Connections are checked before use in _connection(), or by a caller's first
+            # round trip (as_caller), not by the pool, whose check loop sleeps with a
+            # backoff after each dead connection it meets.
             configure=self._connected,
             reconnect_timeout=reconnect_timeout,
             reconnect_failed=self._reconnect_failed,
@@ -99,17 +106,25 @@ class Database:
     def close(self) -> None:
         self._pool.close()
 
+    def _deadline(self) -> float:
+        return time.monotonic() + (self._down_timeout if self._down else self._timeout)
+
     @contextmanager
-    def _connection(self) -> Iterator[Connection]:
+    def _connection(self, *, ping: bool = True) -> Iterator[psycopg.Connection]:
         """A live connection from the pool. A dead one (killed backend, restarted server,
         failover) is dropped together with every other dead idle one, and the next is
-        taken at once, so a request after a restart gets a new connection, not a 503."""
+        taken at once, so a request after a restart gets a new connection, not a 503.
+        With `ping`, every connection is checked with a round trip; without, only one
+        that has something to read while idle: a backend that ends a session says so
+        (an error message, then end of file), and a healthy idle one sends nothing, so a
+        zero-timeout poll of its socket costs no round trip."""
         pool = self._pool_open()
-        deadline = time.monotonic() + (self._down_timeout if self._down else self._timeout)
+        deadline = self._deadline()
         for _ in range(self._max_size + 1):
             conn = pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
             try:
-                ConnectionPool.check_connection(conn)
+                if ping or _has_input(conn):
+                    ConnectionPool.check_connection(conn)
             except psycopg.Error:
                 pool.putconn(conn)  # broken: the pool discards it and opens a new one
                 pool.check()  # the other idle connections most likely died with it
@@ -125,27 +140,41 @@ class Database:
         raise PoolTimeout("no live connection")
 
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection as it is, not checked, in autocommit: for the bench's floors,
+        which must pay exactly the round trips their statements need."""
+        pool = self._pool_open()
+        conn = pool.getconn(timeout=self._timeout)
         try:
-            with self._connection() as conn, conn.transaction():
-                yield conn
-        except (psycopg.Error, TimeoutError) as exc:
-            translated = translate(exc)
-            if translated is exc:
-                raise
-            raise translated from exc
+            yield conn
+        finally:
+            pool.putconn(conn)
 
     @contextmanager
-    def as_caller(self, claims: Mapping[str, Any]) -> Iterator[Connection]:
-        names, values = caller_settings(claims)
-        with self._transaction() as conn:
-            # One statement: the role and EVERY claim setting, transaction-local.
-            conn.execute("select " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
-                         [x for pair in zip(names, values) for x in pair])
+    def _transaction(self) -> Iterator[psycopg.Connection]:
+        with _translating(), self._connection() as conn, conn.transaction():
             yield conn
 
     @contextmanager
-    def as_system(self) -> Iterator[Connection]:
+    def as_caller(self, claims: Mapping[str, Any]) -> Iterator[Batch]:
+        """A transaction under the caller's identity, as a Batch: BEGIN and the role and
+        EVERY claim setting (transaction-local) travel with the first statement, on a
+        connection checked without a round trip (_connection)."""
+        names, values = caller_settings(claims)
+        with _translating(), self._connection(ping=False) as conn:
+            batch = Batch(conn)
+            try:
+                batch.queue("begin")
+                batch.queue(_SET_CLAIMS, [x for pair in zip(names, values) for x in pair])
+                yield batch
+                if not batch.finished:
+                    batch.commit()
+            except BaseException:
+                _roll_back(conn)
+                raise
+
+    @contextmanager
+    def as_system(self) -> Iterator[psycopg.Connection]:
         with self._transaction() as conn:
             yield conn
 
@@ -156,3 +185,38 @@ class Database:
             return True
         except Unavailable:
             return False
+
+
+# One statement: the role and EVERY claim setting (caller_settings), transaction-local.
+_SET_CLAIMS = "select " + ", ".join(["set_config(%s, %s, true)"] * len(caller_settings({})[0]))
+
+
+@contextmanager
+def _translating() -> Iterator[None]:
+    """A psycopg error becomes a service error once, where a transaction ends."""
+    try:
+        yield
+    except (psycopg.Error, TimeoutError) as exc:
+        translated = translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+def _has_input(conn: psycopg.Connection) -> bool:
+    """Whether an idle connection's socket has anything to read (or is closed)."""
+    if conn.closed:
+        return True
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)
+
+
+def _roll_back(conn: psycopg.Connection) -> None:
+    """End a failed caller transaction (nothing to do if BEGIN never left, or the
+    connection died: the pool discards a broken one)."""
+    if conn.broken or conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute("rollback")
+    except psycopg.Error:
+        pass  # the pool discards a connection it cannot reset

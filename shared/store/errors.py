@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import psycopg
 
-from shared.errors import Unavailable
+from shared.errors import Forbidden, NotFound, Unavailable
 
 KEK_NOT_ACTIVE = "MH001"  # raised by the require_active_kek trigger (migrations)
+# Raised by meshhook.require_role / require_room (migrations ..._checks_as_statements.sql).
+NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM = "MH404", "MH403", "MH409"
 
 
 class StoreError(Exception):
@@ -30,6 +32,14 @@ class Deadlock(StoreError):
     """Two transactions waited on each other; the database aborted this one."""
 
 
+class NoRoom(StoreError):
+    """The project's secrets limit refused the rows; `held` is how many it holds."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__("no room")
+        self.held = held
+
+
 _BY_SQLSTATE: dict[str, type[StoreError]] = {
     "23505": DuplicateKey, KEK_NOT_ACTIVE: KekRetired, "40P01": Deadlock,
 }
@@ -46,6 +56,12 @@ def translate(exc: BaseException) -> BaseException:
         # (a COMMIT answered twice as the server or the pooler restarted). Whether that COMMIT
         # took effect is unknown, as with a lost connection: a 503, never a 500.
         return Unavailable()
+    if isinstance(exc, psycopg.Error) and exc.sqlstate in (NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM):
+        if exc.sqlstate == NOT_MEMBER:
+            return NotFound("project not found")
+        if exc.sqlstate == ROLE_TOO_LOW:  # the function's own text: the role needed
+            return Forbidden(exc.diag.message_primary or "")
+        return NoRoom(int(exc.diag.message_detail or 0))
     if isinstance(exc, psycopg.Error):
         kind = _BY_SQLSTATE.get(exc.sqlstate or "")
         if kind is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from shared.auth.principal import Principal
 from shared.crypto.envelope import Binding, Sealed
+from shared.store.batch import Result, later, read
 from shared.store.database import Connection
 from shared.store.models import RequestInfo, SecretMeta
 
@@ -36,52 +37,79 @@ class NewSecret:
     rotation_period_days: int | None
 
 
+_ROLE = "select name, role from meshhook.project_for_caller(%s)"
+
+
 def caller_project_role(conn: Connection, project_id: uuid.UUID) -> tuple[str, str] | None:
     """(project name, caller's role) when the caller belongs to the project, else None."""
-    row = conn.execute(
-        "select name, role from meshhook.project_for_caller(%s)", (project_id,)
-    ).fetchone()
+    return role_of(conn.execute(_ROLE, (project_id,)))
+
+
+def queue_caller_project_role(conn: Connection, project_id: uuid.UUID) -> Result:
+    """The same, read later (role_of): it travels with the statements queued after it."""
+    return later(conn, _ROLE, (project_id,))
+
+
+def role_of(result: Result) -> tuple[str, str] | None:
+    row = result.fetchone()
     return (row[0], row[1]) if row else None
 
 
 def lock_project_for_create(conn: Connection, project_id: uuid.UUID) -> int:
-    """Serialise creates within one project (so the per-project limit holds); count rows."""
-    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s::text, 0))", (project_id,))
-    return conn.execute(
-        "select count(*) from public.project_secrets where project_id = %s", (project_id,)
-    ).fetchone()[0]
+    """Serialise creates within one project (so the per-project limit holds); count rows,
+    under the lock (meshhook.require_room without a limit never fails)."""
+    return conn.execute("select meshhook.require_room(%s, null, 0)", (project_id,)).fetchone()[0]
 
 
-def insert_secrets(conn: Connection, project_id: uuid.UUID, new: list[NewSecret]) -> list[SecretMeta]:
-    """Metadata rows at version 1, in one statement; their versions go in with insert_versions."""
-    rows = conn.execute(
+def queue_require_role(conn: Connection, project_id: uuid.UUID, need: str) -> None:
+    """The role check as a statement that fails (NotFound / Forbidden once translated), so
+    the writes queued behind it run only for a caller it lets through."""
+    later(conn, "select meshhook.require_role(%s, %s)", (project_id, need))
+
+
+def queue_require_room(conn: Connection, project_id: uuid.UUID, limit: int, adding: int) -> None:
+    """Take the project's create lock and fail (NoRoom) if `adding` more would pass `limit`."""
+    later(conn, "select meshhook.require_room(%s, %s, %s)", (project_id, limit, adding))
+
+
+def metas(result: Result) -> list[SecretMeta]:
+    """The rows of a statement returning META, once read."""
+    return [SecretMeta(*r) for r in result.fetchall()]
+
+
+def insert_secrets(conn: Connection, project_id: uuid.UUID, new: list[NewSecret]) -> Result:
+    """Metadata rows at version 1, in one statement; their versions go in with insert_versions.
+    Read later (metas): the versions and the audit row travel with it."""
+    return later(conn,
         "insert into public.project_secrets as s (id, project_id, name, description, version,"
         " rotation_period_days) select u.id, %s, u.name, u.description, 1, u.days"
         " from unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) with ordinality"
         f" as u(id, name, description, days, n) order by u.n returning {META}",
         (project_id, [n.id for n in new], [n.name for n in new], [n.description for n in new],
          [n.rotation_period_days for n in new]),
-    ).fetchall()
-    return [SecretMeta(*r) for r in rows]
+    )
 
 
-def list_secrets(conn: Connection, project_id: uuid.UUID, *, overdue: bool = False) -> list[SecretMeta]:
+def list_secrets(
+    conn: Connection, project_id: uuid.UUID, *, overdue: bool = False, then_commit: bool = False,
+) -> list[SecretMeta]:
     only = f" and {_DUE} <= now()" if overdue else ""
-    rows = conn.execute(
+    rows = read(conn,
         f"select {META} from public.project_secrets s where s.project_id = %s{only}"
         " order by lower(s.name), s.name",
-        (project_id,),
+        (project_id,), then_commit=then_commit,
     ).fetchall()
     return [SecretMeta(*r) for r in rows]
 
 
 def get_secret(
-    conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID, *, for_update: bool = False
+    conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID, *, for_update: bool = False,
+    then_commit: bool = False,
 ) -> SecretMeta | None:
     lock = " for update" if for_update else ""
-    row = conn.execute(
+    row = read(conn,
         f"select {META} from public.project_secrets s where s.project_id = %s and s.id = %s{lock}",
-        (project_id, secret_id),
+        (project_id, secret_id), then_commit=then_commit,
     ).fetchone()
     return SecretMeta(*row) if row else None
 
@@ -99,30 +127,30 @@ def by_lowered_names(
     return {r[2].lower(): SecretMeta(*r) for r in rows}
 
 
-def set_current_versions(conn: Connection, current: dict[uuid.UUID, int]) -> dict[uuid.UUID, SecretMeta]:
-    """Point each secret at its new current version (a rotation, a rollback, an import)."""
-    rows = conn.execute(
+def set_current_versions(conn: Connection, current: dict[uuid.UUID, int]) -> Result:
+    """Point each secret at its new current version (a rotation, a rollback, an import);
+    read later (metas)."""
+    return later(conn,
         "update public.project_secrets s set version = u.version, version_created_at = now(),"
         " updated_at = now() from unnest(%s::uuid[], %s::int[]) as u(id, version)"
         f" where s.id = u.id returning {META}",
         (list(current), list(current.values())),
-    ).fetchall()
-    return {r[0]: SecretMeta(*r) for r in rows}
+    )
 
 
 _EDITABLE = ("description", "rotation_period_days")
 
 
-def update_fields(conn: Connection, secret_id: uuid.UUID, fields: dict[str, object]) -> SecretMeta:
-    """Change metadata fields (description, rotation_period_days); the version stays."""
+def update_fields(conn: Connection, secret_id: uuid.UUID, fields: dict[str, object]) -> Result:
+    """Change metadata fields (description, rotation_period_days); the version stays. Read
+    later (metas)."""
     assert fields and set(fields) <= set(_EDITABLE), fields
     assignments = ", ".join(f"{name} = %s" for name in fields)
-    row = conn.execute(
+    return later(conn,
         f"update public.project_secrets s set {assignments}, updated_at = now()"
         f" where s.id = %s returning {META}",
         (*fields.values(), secret_id),
-    ).fetchone()
-    return SecretMeta(*row)
+    )
 
 
 def delete_secret(conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID) -> str | None:

@@ -6,7 +6,6 @@ import time
 import uuid
 
 import jwt
-import psycopg
 import pytest
 
 from shared.auth.principal import Principal
@@ -14,6 +13,7 @@ from shared.auth.tokens import mint_runner_token, mint_service_token
 from shared.secrets.resolve import resolve_secrets
 from shared.store.models import RequestInfo
 from tests.api.conftest import secrets_url
+from tests.support.round_trips import round_trips
 
 
 def runner_auth(jwt_secret, project_id, run_id="run_test_1", **kw):
@@ -29,41 +29,25 @@ def fifty(container, project):
     return names
 
 
-def test_fifty_names_in_one_statement(container, project, fifty, monkeypatch):
-    executed: list[str] = []
-    original = psycopg.Connection.execute
-
-    def counting(self, query, *args, **kwargs):
-        if str(query).strip():  # the pool's liveness probe is an empty query
-            executed.append(str(query))
-        return original(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+def test_fifty_names_in_two_round_trips_and_one_audit_event(container, project, fifty, monkeypatch, sql):
     runner = Principal("runner", project_id=project.id, run_id="run_rt")
-    values = resolve_secrets(container.service, runner, RequestInfo(), project.id, fifty)
-    monkeypatch.undo()
+    container.service.keys.keyring()  # loaded once per process, outside the measured call
+    with round_trips(monkeypatch) as sent:
+        values = resolve_secrets(container.service, runner, RequestInfo(), project.id, fifty)
     assert values == {n: f"fake-value-{n}" for n in fifty}
-    # One statement sets the caller's role and claims (every transaction does); ONE statement
-    # (a call of meshhook.resolve_for_run) reads the 50 values, stamps last_used_at and
-    # writes the 50 audit rows: the next test sees both effects.
-    assert len(executed) == 2, executed
-    assert "set_config" in executed[0]
-    assert "meshhook.resolve_for_run(" in executed[1]
-
-
-def test_resolve_over_http_stamps_last_used_and_audits_each_secret(client, project, create, jwt_secret, sql):
-    ids = {n: create(project, name=n, value=f"fake-{n}")["id"] for n in ("apiToken", "DB_PASSWORD")}
-    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["apiToken", "DB_PASSWORD"]},
-                    headers={**runner_auth(jwt_secret, project.id, "run_42"), "User-Agent": "meshhook-worker"})
-    assert r.status_code == 200
-    assert r.json() == {"secrets": {"apiToken": "fake-apiToken", "DB_PASSWORD": "fake-DB_PASSWORD"}}
-    listed = client.get(secrets_url(project.id), headers=project.auth("viewer")).json()["secrets"]
-    assert all(s["last_used_at"] is not None for s in listed)
-    rows = sql.execute("select secret_id, actor_type, actor_id, run_id, action, outcome, user_agent"
-                       " from secret_audit_events where project_id = %s and action = 'resolve'",
-                       (project.id,)).fetchall()
-    assert sorted(str(r[0]) for r in rows) == sorted(ids.values())
-    assert {r[1:] for r in rows} == {("runner", "run_42", "run_42", "resolve", "success", "meshhook-worker")}
+    # Trip 1: BEGIN, the caller's role and claims, and ONE call of meshhook.resolve_for_run
+    # (reads the 50 values, stamps last_used_at, writes the audit event). Trip 2: the
+    # COMMIT, sent after the values decrypted and before any leaves.
+    assert len(sent) == 2, sent
+    assert sent[0].startswith("begin; select set_config(") and "meshhook.resolve_for_run(" in sent[0]
+    assert sent[1] == "commit"
+    rows = sql.execute("select secret_id, secret_name, secret_ids, metadata from secret_audit_events"
+                       " where project_id = %s and action = 'resolve'", (project.id,)).fetchall()
+    assert len(rows) == 1  # one event for the call, not one per secret
+    secret_id, secret_name, secret_ids, metadata = rows[0]
+    ids = dict(sql.execute("select name, id from project_secrets where project_id = %s", (project.id,)).fetchall())
+    assert secret_id is None and secret_name is None and sorted(secret_ids) == sorted(ids.values())
+    assert metadata == {"secrets": [{"id": str(ids[n]), "name": n, "version": 1} for n in sorted(fifty)]}
 
 
 def test_names_resolve_ignoring_case_under_the_requested_spelling(client, project, create, jwt_secret):

@@ -49,10 +49,8 @@ def bench_import_rows(container: Container, dsn: str, quick: bool) -> list[Row]:
 
 def bench_rewrap_versions_rows(base_dsn: str, quick: bool) -> list[Row]:
     from shared.cli.bench.fresh import fresh_database
-    from shared.cli.bench.rewrap import bench_rewrap
+    from shared.cli.bench.rewrap import bench_rewrap, rewrap_row
 
     n = 200 if quick else 1000
-    result = bench_rewrap(fresh_database(base_dsn), n, versions=10)
-    return [{"bench": f"KEK re-wrap {n} secrets x 10 versions", "baseline": "", "baseline_ms": None,
-             "measured_ms": result["seconds"] * 1e3, "ratio": None,
-             "goal": f"{result['deks_per_s']:,.0f} DEKs/s ({result['deks']:,} DEKs, goal >= 20,000)"}]
+
+    return [rewrap_row(f"KEK re-wrap {n} secrets x 10 versions", bench_rewrap(fresh_database(base_dsn), n, versions=10))]

@@ -2,7 +2,9 @@
 
 `bench_rewrap(dsn, n)` needs a freshly migrated database of its own: it creates a user, a
 project and n sealed secrets (COPY, not the API), makes a new KEK active, and times the
-rotation job moving every DEK to it. Goal: at least 20,000 DEKs/s on 2 cores.
+rotation job moving every DEK to it. Its floor, timed on the same rows right after: a bare
+UPDATE writing each row's (now current) KEK id and wrapped DEK back, the same bytes, in
+the same batches, one transaction each. Goal: at least 0.7x the floor's rate.
 """
 
 from __future__ import annotations
@@ -77,12 +79,39 @@ def bench_rewrap(
         report = rotate_keks(db, root_key, policy=Policy(force=True, settle=timedelta(0)),
                              batch_size=batch_size, workers=workers)
         seconds = time.perf_counter() - started
+        floor = _bare_update_seconds(dsn, batch_size)
     finally:
         db.close()
     deks = n * versions
     assert report.complete and report.rewrapped == deks, report
     return {"deks": deks, "secrets": n, "versions": versions, "seconds": round(seconds, 3),
-            "deks_per_s": round(deks / seconds), "batch_size": batch_size, "workers": workers}
+            "deks_per_s": round(deks / seconds), "batch_size": batch_size, "workers": workers,
+            "floor_seconds": round(floor, 3), "floor_deks_per_s": round(deks / floor)}
+
+
+def _bare_update_seconds(dsn: str, batch_size: int) -> float:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute("select secret_id, version, kek_id, wrapped_dek from public.project_secret_versions"
+                            " order by secret_id, version").fetchall()
+        started = time.perf_counter()
+        for i in range(0, len(rows), batch_size):
+            batch = rows[i:i + batch_size]
+            with conn.transaction():
+                conn.execute(
+                    "update public.project_secret_versions v set kek_id = u.kek_id, wrapped_dek = u.dek"
+                    " from unnest(%s::uuid[], %s::int[], %s::bigint[], %s::bytea[]) as u(id, version, kek_id, dek)"
+                    " where v.secret_id = u.id and v.version = u.version",
+                    ([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch]))
+        return time.perf_counter() - started
+
+
+def rewrap_row(label: str, result: dict) -> dict[str, object]:
+    """KEK re-wrap against its floor: a bare UPDATE of the same rows with the same bytes;
+    the ratio is the floor's time over the job's (the rate's fraction), goal >= 0.7."""
+    return {"bench": label, "baseline": "bare UPDATE of the same rows, same bytes",
+            "baseline_ms": result["floor_seconds"] * 1e3, "measured_ms": result["seconds"] * 1e3,
+            "ratio": result["floor_seconds"] / result["seconds"], "target_min": 0.7,
+            "goal": f"{result['deks_per_s']:,.0f} DEKs/s vs floor {result['floor_deks_per_s']:,.0f}"}
 
 
 if __name__ == "__main__":  # python -m shared.cli.bench.rewrap (DATABASE_URL: a fresh, migrated database)
