@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from shared.coldstart import resume_collector
 from shared.container import default_container
 from shared.keys.rotate import Policy, rotate_keks
 
@@ -68,3 +69,6 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         return run(event, context)
     finally:
         metrics.install(previous)
+
+
+resume_collector()  # the import is done (functions/ paused the collector; shared/coldstart.py)

@@ -30,7 +30,7 @@ ALLOWED = {
 }
 # The metrics interface is cross-cutting: any layer may count something.
 # (`from shared.observability import metrics` names the package too.)
-LEAVES = {"shared.errors", "shared.config", "shared.observability", "shared.observability.metrics"}
+LEAVES = {"shared.errors", "shared.config", "shared.coldstart", "shared.observability", "shared.observability.metrics"}
 
 
 def _modules() -> list[Path]:

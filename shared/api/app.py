@@ -22,6 +22,7 @@ from shared.api.middleware import BodyLimitAndSecurityHeaders
 from shared.api.routes import ROUTE_NAMES, ROUTE_TABLES
 from shared.api.routes.bulk import IMPORT_PATH
 from shared.api.schemas import Health
+from shared.coldstart import pause_collector, resume_collector
 from shared.container import Container, default_container
 from shared.observability.metrics import NULL, Backend
 from shared.observability.middleware import ObserveRequests
@@ -168,6 +169,13 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
 
     @functools.cache
     def build():
+        pause_collector()  # the app is long-lived too: frozen with the import's objects
+        try:
+            return _build()
+        finally:
+            resume_collector()
+
+    def _build():
         from mangum import Mangum
 
         from shared.config import get_settings
@@ -184,4 +192,5 @@ def lambda_handler(route_name: str) -> Callable[[dict, object], dict]:
     def handler(event: dict, context: object) -> dict:
         return build()(event, context)
 
+    resume_collector()  # the handler module's import is done (functions/ paused it)
     return handler

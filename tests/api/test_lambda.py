@@ -132,3 +132,18 @@ def test_a_cold_handler_loads_only_what_its_route_needs(tmp_path):
     unwanted = sorted(m for m in loaded if m.split(".")[0] in NOT_ON_A_COLD_START
                       or any(m == p or m.startswith(p + ".") for p in NOT_ON_A_COLD_START))
     assert unwanted == []
+
+
+def test_every_handler_leaves_the_collector_running_with_the_import_frozen():
+    # functions/ pauses the collector for the cold import (shared/coldstart.py); a handler
+    # that forgot to resume it would leak every reference cycle for the container's life.
+    from shared.api.app import ROUTE_NAMES
+
+    code = ("import gc, importlib, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module('functions.' + name)\n"
+            "    assert gc.isenabled(), name\n"
+            "print(gc.get_freeze_count())")
+    frozen = subprocess.run([sys.executable, "-c", code, *ROUTE_NAMES, "rotate_keks"], check=True,
+                            capture_output=True, text=True, cwd=ROOT).stdout
+    assert int(frozen) > 100_000  # the framework's objects, out of every later collection
