@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shared.cli.bench.rewrap import create_project, seed_secrets
+from shared.cli.dev.seed import create_project, seed_secrets
 from shared.config import Settings
 from shared.crypto.aead import new_key
 from shared.crypto.envelope import Binding, Sealed, open_value

@@ -82,7 +82,7 @@ def test_rotation_while_the_api_serves(world, jwt_secret):
     stop, failures, ops = threading.Event(), [], [0]
     seeded = list(values)
     with world.db.as_system() as conn:  # a second project for creates (the per-project limit)
-        from shared.cli.bench.rewrap import create_project
+        from shared.cli.dev.seed import create_project
 
         other = create_project(conn, "creates")
         conn.execute("update public.projects set owner = %s where id = %s", (world.owner, other))

@@ -1,4 +1,4 @@
-"""How fast KEK rotation re-wraps DEKs, and the fast seeding it (and the tests) use.
+"""How fast KEK rotation re-wraps DEKs.
 
 `bench_rewrap(dsn, n)` needs a freshly migrated database of its own: it creates a user, a
 project and n sealed secrets (COPY, not the API), makes a new KEK active, and times the
@@ -11,53 +11,16 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Iterable
 from datetime import timedelta
 
 import psycopg
 
+from shared.cli.dev.seed import create_project, seed_secrets
 from shared.crypto.aead import new_key
-from shared.crypto.envelope import Binding, seal_value
-from shared.crypto.keyring import Keyring
 from shared.crypto.root_keys import LocalRootKey
 from shared.keys.keystore import KeyStore
 from shared.keys.rotate import Policy, rotate_keks
 from shared.store.database import Database
-
-
-def create_project(conn: psycopg.Connection, name: str = "bench") -> uuid.UUID:
-    """A user and a project they own, straight into the tables."""
-    owner, project_id = uuid.uuid4(), uuid.uuid4()
-    conn.execute("insert into auth.users (id, email) values (%s, %s)", (owner, f"{owner}@bench.invalid"))
-    conn.execute("insert into public.projects (id, owner, name) values (%s, %s, %s)",
-                 (project_id, owner, name))
-    return project_id
-
-
-def seed_secrets(
-    conn: psycopg.Connection, ring: Keyring, project_id: uuid.UUID, values: Iterable[bytes],
-    *, prefix: str = "S", versions: int = 1,
-) -> list[uuid.UUID]:
-    """COPY in one secret per value, at version `versions`, each of its `versions` versions
-    sealed under the keyring's active KEK with its own DEK (version k holds the value with
-    `~k` appended, the current one the value itself); their ids, in order."""
-    values = list(values)
-    ids = [uuid.uuid4() for _ in values]
-    with conn.cursor().copy("copy public.project_secrets (id, project_id, name, version) from stdin") as copy:
-        for i, secret_id in enumerate(ids):
-            copy.write_row((secret_id, project_id, f"{prefix}_{i}", versions))
-    with conn.cursor().copy(
-        "copy public.project_secret_versions (secret_id, project_id, version, kek_id, wrapped_dek,"
-        " ciphertext, created_by_type) from stdin"
-    ) as copy:
-        for secret_id, value in zip(ids, values, strict=True):
-            for version in range(1, versions + 1):
-                plain = value if version == versions else value + b"~%d" % version
-                sealed = seal_value(ring, plain, Binding(project_id, secret_id, version))
-                copy.write_row((secret_id, project_id, version, sealed.kek_id, sealed.wrapped_dek,
-                                sealed.ciphertext, "system"))
-    return ids
 
 
 def bench_rewrap(
