@@ -131,7 +131,9 @@ def container(env: dict[str, str]):
     from shared.config import Settings
     from shared.container import build_container
 
-    c = build_container(Settings.from_environ(env))
+    # The process environment too (as under Lambda): tests/deploy/test_pool_of_one.py reruns
+    # this suite with DB_POOL_MAX=1 set there.
+    c = build_container(Settings.from_environ({**os.environ, **env}))
     yield c
     c.close()
 

@@ -106,8 +106,8 @@ class Run:
                 new.append((NewSecret(uuid.uuid4(), report.name, None, None), raw, row.key))
         if self.apply and new:
             assert ring is not None
-            metas = add_secrets(self.service, conn, ring, ACTOR, project_id,  # type: ignore[arg-type]
-                                [(n, raw) for n, raw, _ in new])
+            metas = repo.metas(add_secrets(conn, ring, ACTOR, project_id,  # type: ignore[arg-type]
+                                           [(n, raw) for n, raw, _ in new]))
             audit.insert_audit_many(conn, ACTOR, REQUEST, project_id=project_id,  # type: ignore[arg-type]
                                     action="import", events=[
                 (m.id, m.name, {"version": 1, "result": "created", "source": "legacy", "legacy_key": key})
