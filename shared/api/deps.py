@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +21,7 @@ from shared.container import Container
 from shared.errors import BadRequest, Unauthorized
 from shared.observability.context import note_caller
 from shared.secrets.service import SecretsService
-from shared.store.models import RequestInfo
+from shared.store.models import RequestInfo, SecretMeta
 
 _bearer = HTTPBearer(auto_error=False, description="A Supabase access token, runner token or service key.")
 
@@ -72,6 +72,12 @@ async def get_if_match(
     if not (token.isascii() and token.isdecimal()) or len(token) > 9:
         raise BadRequest("If-Match must be a secret version number")
     return int(token)
+
+
+def tag_version(response: Response, meta: SecretMeta) -> SecretMeta:
+    """Sets the ETag `get_if_match` reads back: the version, quoted."""
+    response.headers["ETag"] = f'"{meta.version}"'
+    return meta
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -9,7 +9,7 @@ project, version or key id fails authentication instead of decrypting to a wrong
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from shared.crypto.aead import AesGcm, new_key
@@ -39,14 +39,12 @@ class Binding:
 
 @dataclass(frozen=True, slots=True)
 class Sealed:
-    """What is stored for one secret version. Contains no plaintext."""
+    """What is stored for one secret version. Contains no plaintext; its repr shows only
+    the key id (the ciphertexts are opaque, and long)."""
 
     kek_id: int
-    wrapped_dek: bytes
-    ciphertext: bytes
-
-    def __repr__(self) -> str:
-        return f"Sealed(kek_id={self.kek_id}, {len(self.ciphertext)} bytes)"
+    wrapped_dek: bytes = field(repr=False)
+    ciphertext: bytes = field(repr=False)
 
 
 def seal_value(keyring: Keyring, value: bytes, binding: Binding) -> Sealed:

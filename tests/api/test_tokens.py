@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import jwt
 import pytest
@@ -17,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shared.auth.tokens import TokenVerifier
 from shared.errors import Unauthorized
 from tests.api.conftest import secrets_url
+from tests.support.http_stub import serve
 
 
 def b64url(data: bytes) -> str:
@@ -47,23 +46,14 @@ def jwks_keys(ec_key) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def jwks_url(jwks_keys):
-    """A JWKS document served on localhost, as Supabase serves its signing keys."""
+    """A JWKS document served on localhost, as Supabase serves its signing keys; read
+    afresh on each fetch, so a key a test appends is served."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = json.dumps({"keys": jwks_keys}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: dict) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "application/json"}, json.dumps({"keys": jwks_keys}).encode()
 
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/auth/v1/.well-known/jwks.json"
-    server.shutdown()
+    with serve(answer) as stub:
+        yield f"{stub.url}/auth/v1/.well-known/jwks.json"
 
 
 @pytest.fixture

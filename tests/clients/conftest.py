@@ -7,18 +7,17 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.devserver import DevServer, start_dev_server
+from tests.support.http_stub import Answer, Stub, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_DIST = ROOT / "clients" / "js" / "dist" / "index.js"
@@ -69,44 +68,12 @@ def run_node(script: Path | str, *args: str, env: dict[str, str] | None = None) 
                           env={**os.environ, **(env or {})})
 
 
-@dataclass
-class Stub:
-    """A local HTTP server whose answers a test writes; it records each request."""
-    url: str
-    requests: list[dict]
-
-
 @pytest.fixture
-def http_stub() -> Iterator[Callable[[Callable[[dict], tuple[int, dict[str, str], bytes]]], Stub]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(answer: Callable[[dict], tuple[int, dict[str, str], bytes]]) -> Stub:
-        seen: list[dict] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                request = {"path": self.path, "headers": dict(self.headers), "body": body, "at": time.monotonic()}
-                seen.append(request)
-                status, headers, data = answer(request)
-                self.send_response(status)
-                for key, value in {"Content-Length": str(len(data)), **headers}.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return Stub(f"http://127.0.0.1:{server.server_port}", seen)
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+def http_stub() -> Iterator[Callable[[Answer], Stub]]:
+    """Starts local HTTP servers (tests/support/http_stub.py) that outlive the call, until
+    the test ends."""
+    with ExitStack() as servers:
+        yield lambda answer: servers.enter_context(serve(answer))
 
 
 def json_answer(status: int, body: object, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -120,5 +120,5 @@ def test_reprs_reveal_no_key_material(ring, binding):
     root = LocalRootKey(key)
     assert key.hex() not in repr(root) and key.hex() not in root.key_id
     sealed = seal_value(ring, VALUE, binding)
-    assert sealed.ciphertext.hex() not in repr(sealed)
+    assert repr(sealed) == f"Sealed(kek_id={sealed.kek_id})"  # neither ciphertext, in any form
     assert str(DecryptionError()) == "ciphertext failed integrity check"

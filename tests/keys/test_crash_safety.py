@@ -8,13 +8,12 @@ per step and batch, since stdout is not a terminal), never on sleeps.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 
 from tests.keys.conftest import REPO, cli, decrypt_all, deks_per_kek, kek_states
+from tests.keys.kills import kill_at_each, run_to_end
 
-# (event to wait for, how many of them, run with --force)
-KILL_POINTS = [
+KILL_POINTS = [  # (event to wait for, how many of them, run with --force)
     ("start", 1, True),  # before or during activation
     ("activated", 1, False),  # the new KEK is committed, nothing re-wrapped yet
     ("rewrap", 3, True),  # mid re-wrap
@@ -22,23 +21,6 @@ KILL_POINTS = [
     ("rewrap", 1, True),  # right after a restart
     ("destroyed", 1, True),  # re-wrap done, between destroying one retired KEK and the next
 ]
-
-
-def _run_until(env: dict[str, str], force: bool, event: str, nth: int) -> tuple[int, list[dict]]:
-    args = cli("rotate-keks", "--batch-size", "100", *(["--force"] if force else []))
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    seen, lines = 0, []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(json.loads(line))
-        if lines[-1]["event"] == event:
-            seen += 1
-            if seen == nth:
-                proc.send_signal(signal.SIGKILL)
-                break
-    proc.communicate(timeout=60)
-    return proc.returncode, lines
 
 
 def test_sigkill_at_any_point_then_rerun(world, jwt_secret):
@@ -51,21 +33,10 @@ def test_sigkill_at_any_point_then_rerun(world, jwt_secret):
         world.backdate(conn, 100)
     env = world.cli_env(jwt_secret)
 
-    # WHEN runs are killed at several different points
-    killed = 0
-    for event, nth, force in KILL_POINTS:
-        code, lines = _run_until(env, force, event, nth)
-        killed += code == -signal.SIGKILL
-        assert code in (0, -signal.SIGKILL), lines[-3:]
-        assert decrypt_all(world.dsn, world.root) == values, f"after a kill at {event} #{nth}"
+    # WHEN runs are killed at several different points, then one runs to the end
+    killed = kill_at_each(env, KILL_POINTS, lambda: decrypt_all(world.dsn, world.root), values)
     assert killed >= 4, "most runs should have been killed mid-way"
-
-    # ... and one last run goes to the end
-    done = subprocess.run(cli("rotate-keks"), cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    end = json.loads(done.stdout.splitlines()[-1])
-    assert end["event"] == "end" and end["complete"] is True
+    run_to_end(env)
 
     # THEN one new KEK, every DEK under it, the old KEKs destroyed, every value intact
     assert kek_states(world.dsn) == {1: "destroyed", 2: "destroyed", 3: "active"}

@@ -5,10 +5,9 @@ The waits are recorded by an injected `sleep`, so the test does not sleep."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from shared.errors import Unavailable
 from shared.runtime.templating import UnknownSecretError
 from shared.runtime.worker import fetch_run_secrets
+from tests.support.http_stub import serve
 
 PROJECT = uuid.UUID("00000000-0000-4000-8000-000000000018")
 CONFIG = {"url": "https://example.invalid", "token": "{{secrets.API_TOKEN}}"}
@@ -23,48 +23,34 @@ OK = (200, {}, {"secrets": {"API_TOKEN": "fake-token-for-tests"}})
 BUSY = (503, {"Retry-After": "2"}, {"error": "unavailable", "message": "retry shortly"})
 
 
-class Stub:
-    """Answers each POST with the next scripted (status, headers, body); records the calls."""
+@dataclass
+class Scripted:
+    """Answers each POST with the next scripted (status, headers, body)."""
 
-    def __init__(self) -> None:
-        self.script: list[tuple[int, dict, dict]] = []
-        self.calls = 0
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                stub.calls += 1
-                status, headers, body = stub.script.pop(0)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    url: str
+    script: list[tuple[int, dict, dict]] = field(default_factory=list)
+    calls: int = 0
 
 
 @pytest.fixture
-def stub() -> Iterator[Stub]:
-    s = Stub()
-    yield s
-    s.server.shutdown()
-    s.server.server_close()
+def stub() -> Iterator[Scripted]:
+    scripted = Scripted("")
+
+    def answer(request: dict) -> tuple[int, dict[str, str], bytes]:
+        scripted.calls += 1
+        status, headers, body = scripted.script.pop(0)
+        return status, {"Content-Type": "application/json", **headers}, json.dumps(body).encode()
+
+    with serve(answer) as server:
+        scripted.url = server.url
+        yield scripted
 
 
-def fetch(stub: Stub, waits: list[float], **kwargs):
+def fetch(stub: Scripted, waits: list[float], **kwargs):
     return fetch_run_secrets(stub.url, "fake-runner-token", PROJECT, CONFIG, sleep=waits.append, **kwargs)
 
 
-def test_503_is_retried_after_retry_after_with_jitter(stub: Stub) -> None:
+def test_503_is_retried_after_retry_after_with_jitter(stub: Scripted) -> None:
     stub.script = [BUSY, BUSY, OK]
     waits: list[float] = []
     secrets = fetch(stub, waits)
@@ -73,7 +59,7 @@ def test_503_is_retried_after_retry_after_with_jitter(stub: Stub) -> None:
     assert all(2.0 <= w <= 3.0 for w in waits), waits  # at least Retry-After, at most +50%
 
 
-def test_attempts_are_bounded(stub: Stub) -> None:
+def test_attempts_are_bounded(stub: Scripted) -> None:
     stub.script = [BUSY] * 3
     waits: list[float] = []
     with pytest.raises(Unavailable, match="after 3 attempts"):
@@ -81,7 +67,7 @@ def test_attempts_are_bounded(stub: Stub) -> None:
     assert stub.calls == 3 and len(waits) == 2
 
 
-def test_retry_after_is_capped(stub: Stub) -> None:
+def test_retry_after_is_capped(stub: Scripted) -> None:
     stub.script = [(503, {"Retry-After": "3600"}, {"error": "unavailable"}), OK]
     waits: list[float] = []
     fetch(stub, waits, max_delay=5.0)
@@ -89,7 +75,7 @@ def test_retry_after_is_capped(stub: Stub) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 429])
-def test_4xx_is_never_retried(stub: Stub, status: int) -> None:
+def test_4xx_is_never_retried(stub: Scripted, status: int) -> None:
     message = "unknown secrets: API_TOKEN" if status == 404 else "no"
     stub.script = [(status, {"Retry-After": "1"}, {"error": "x", "message": message}), OK]
     waits: list[float] = []
@@ -100,10 +86,9 @@ def test_4xx_is_never_retried(stub: Stub, status: int) -> None:
         assert isinstance(caught.value, UnknownSecretError)
 
 
-def test_connection_refused_is_retried_then_fails(stub: Stub) -> None:
-    url = stub.url
-    stub.server.shutdown()
-    stub.server.server_close()
+def test_connection_refused_is_retried_then_fails() -> None:
+    with serve(lambda request: (500, {}, b"")) as stopped:
+        url = stopped.url  # nothing listens there once the server has stopped
     waits: list[float] = []
     with pytest.raises(Unavailable, match="refused"):
         fetch_run_secrets(url, "fake-runner-token", PROJECT, CONFIG, sleep=waits.append, attempts=3,

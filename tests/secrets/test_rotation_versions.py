@@ -4,18 +4,8 @@ re-wrapped once in one pass, and no value was re-encrypted."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-
-from tests.keys.conftest import (
-    REPO,
-    cli,
-    decrypt_versions,
-    deks_per_kek,
-    kek_states,
-    version_rows,
-)
-from tests.keys.test_crash_safety import _run_until
+from tests.keys.conftest import decrypt_versions, deks_per_kek, kek_states, version_rows
+from tests.keys.kills import kill_at_each, run_to_end
 
 KILLS = [("activated", 1, True), ("rewrap", 2, False), ("rewrap", 5, False), ("rewrap", 1, False)]
 
@@ -31,15 +21,9 @@ def test_sigkill_mid_rewrap_of_ten_versions_then_resume(world, jwt_secret):
     env = world.cli_env(jwt_secret)
 
     # WHEN the job is killed at several points, then runs to the end
-    killed = 0
-    for event, nth, force in KILLS:
-        code, lines = _run_until(env, force, event, nth)
-        killed += code == -signal.SIGKILL
-        assert code in (0, -signal.SIGKILL), lines[-3:]
-        assert decrypt_versions(world.dsn, world.root) == values, f"after a kill at {event} #{nth}"
+    killed = kill_at_each(env, KILLS, lambda: decrypt_versions(world.dsn, world.root), values)
     assert killed >= 3
-    done = subprocess.run(cli("rotate-keks"), cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    run_to_end(env)
 
     # THEN every version of every secret is under the new KEK and opens to its own value
     assert kek_states(world.dsn) == {1: "destroyed", 2: "active"}

@@ -9,9 +9,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.support.http_stub import serve
 
 # uvicorn's own loggers do not propagate to the root logger: capture them by name.
 CAPTURED_LOGGERS = ("", "uvicorn", "mangum")
@@ -64,32 +65,22 @@ class Jwks:
 def jwks() -> Iterator[Jwks]:
     state = Jwks(url="")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            state.hits += 1
-            state.entered.set()
+    def answer(request: dict) -> tuple[int, dict[str, str], bytes]:
+        state.hits += 1
+        state.entered.set()
+        if state.hold is not None:
+            state.hold.wait(timeout=20)
+        if state.delay:
+            threading.Event().wait(state.delay)  # the fault being simulated: a slow JWKS
+        return state.status, {"Content-Type": "application/json"}, json.dumps({"keys": state.keys}).encode()
+
+    with serve(answer) as stub:
+        state.url = f"{stub.url}/auth/v1/.well-known/jwks.json"
+        try:
+            yield state
+        finally:
             if state.hold is not None:
-                state.hold.wait(timeout=20)
-            if state.delay:
-                threading.Event().wait(state.delay)  # the fault being simulated: a slow JWKS
-            body = json.dumps({"keys": state.keys}).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_port}/auth/v1/.well-known/jwks.json"
-    yield state
-    if state.hold is not None:
-        state.hold.set()
-    server.shutdown()
+                state.hold.set()  # let a held fetch finish, so the server can stop
 
 
 @pytest.fixture

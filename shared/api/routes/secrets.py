@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
+from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service, tag_version
 from shared.api.errors import COMMON, responses
 from shared.api.routes.table import RouteTable
 from shared.api.schemas import (
@@ -34,8 +34,7 @@ def create_secret(
     """Create a secret (editor or admin). The value is encrypted and never returned."""
     meta = service.create(principal, request, project_id, name=body.name, value=body.value,
                           description=body.description, rotation_period_days=body.rotation_period_days)
-    response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=meta)
+    return SecretEnvelope(secret=tag_version(response, meta))
 
 
 @routes.get("", name="list_secrets", response_model=SecretList,
@@ -56,8 +55,7 @@ def get_secret(
 ) -> SecretEnvelope:
     """One secret's metadata (never its value)."""
     meta = service.get(principal, project_id, secret_id)
-    response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=meta)
+    return SecretEnvelope(secret=tag_version(response, meta))
 
 
 @routes.put("/{secret_id}", name="update_secret", response_model=SecretEnvelope,
@@ -71,8 +69,7 @@ def update_secret(
     fields = {f: getattr(body, f) for f in ("description", "rotation_period_days") if f in body.model_fields_set}
     meta = service.update(principal, request, project_id, secret_id, value=body.value, fields=fields,
                           if_match=if_match)
-    response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=meta)
+    return SecretEnvelope(secret=tag_version(response, meta))
 
 
 @routes.delete("/{secret_id}", name="delete_secret", status_code=204,

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import Response
 
-from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service
+from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service, tag_version
 from shared.api.errors import COMMON, responses
 from shared.api.routes.table import RouteTable
 from shared.api.schemas import RollbackSecret, SecretEnvelope, VersionList
@@ -35,5 +35,4 @@ def rollback_secret(
     shown). `If-Match` as for PUT; 404 if that version is not kept."""
     meta = rollback(service, principal, request, project_id, secret_id, version=body.version,
                     if_match=if_match)
-    response.headers["ETag"] = f'"{meta.version}"'
-    return SecretEnvelope(secret=meta)
+    return SecretEnvelope(secret=tag_version(response, meta))
