@@ -30,11 +30,14 @@ class Binding:
     def _place(self) -> bytes:
         return self.project_id.bytes + self.secret_id.bytes + struct.pack(">Q", self.version)
 
-    def value_ad(self) -> bytes:
-        return _VALUE_LABEL + self._place()
-
     def dek_ad(self, kek_id: int) -> bytes:
         return _DEK_LABEL + self._place() + struct.pack(">Q", kek_id)
+
+    def both_ads(self, kek_id: int) -> tuple[bytes, bytes]:
+        """The associated data of the DEK (as dek_ad) and of the value, the place encoded
+        once: a resolve opens 50 versions at a time."""
+        place = self._place()
+        return _DEK_LABEL + place + struct.pack(">Q", kek_id), _VALUE_LABEL + place
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +51,15 @@ class Sealed:
 
 
 def seal_value(keyring: Keyring, value: bytes, binding: Binding) -> Sealed:
-    dek = new_key()
-    ciphertext = AesGcm(dek).encrypt(value, binding.value_ad())
-    kek_id = keyring.active_id
-    wrapped = keyring.active.encrypt(dek, binding.dek_ad(kek_id))
-    return Sealed(kek_id, wrapped, ciphertext)
+    dek, kek_id = new_key(), keyring.active_id
+    dek_ad, value_ad = binding.both_ads(kek_id)
+    return Sealed(kek_id, keyring.active.encrypt(dek, dek_ad), AesGcm(dek).encrypt(value, value_ad))
 
 
 def open_value(keyring: Keyring, sealed: Sealed, binding: Binding) -> bytes:
-    dek = keyring.get(sealed.kek_id).decrypt(sealed.wrapped_dek, binding.dek_ad(sealed.kek_id))
-    return AesGcm(dek).decrypt(sealed.ciphertext, binding.value_ad())
+    dek_ad, value_ad = binding.both_ads(sealed.kek_id)
+    dek = keyring.get(sealed.kek_id).decrypt(sealed.wrapped_dek, dek_ad)
+    return AesGcm(dek).decrypt(sealed.ciphertext, value_ad)
 
 
 def rewrap_dek(keyring: Keyring, kek_id: int, wrapped_dek: bytes, binding: Binding) -> bytes:

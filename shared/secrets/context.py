@@ -56,13 +56,13 @@ class SecretsContext:
         try:
             return self.with_keyring(operation)
         except (Forbidden, RateLimited):
-            self._audit_denied(principal, request, project_id, action, secret_id)
+            self.audit_refusal(principal, request, project_id, action, secret_id)
             raise
         except sealing.IntegrityFailure:  # a tampered row: the attempt is on the trail all the same
-            self._audit_denied(principal, request, project_id, action, secret_id, outcome="failure")
+            self.audit_refusal(principal, request, project_id, action, secret_id, outcome="failure")
             raise
 
-    def _audit_denied(
+    def audit_refusal(
         self, principal: Principal, request: RequestInfo, project_id: uuid.UUID, action: str,
         secret_id: uuid.UUID | None, outcome: str = "denied",
     ) -> None:

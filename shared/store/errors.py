@@ -7,6 +7,8 @@ of their own. Anything else leaves unchanged, as the bug it is.
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 
 from shared.errors import Forbidden, NotFound, Unavailable
@@ -14,6 +16,8 @@ from shared.errors import Forbidden, NotFound, Unavailable
 KEK_NOT_ACTIVE = "MH001"  # raised by the require_active_kek trigger (migrations)
 # Raised by meshhook.require_role / require_room (migrations ..._checks_as_statements.sql).
 NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM = "MH404", "MH403", "MH409"
+# Raised by meshhook.require_every_name (migrations ..._resolve_every_name.sql).
+UNKNOWN_NAMES = "MH410"
 
 
 class StoreError(Exception):
@@ -40,6 +44,14 @@ class NoRoom(StoreError):
         self.held = held
 
 
+class UnknownNames(StoreError):
+    """A resolve named secrets the project does not hold: `lowered`, their lowered names."""
+
+    def __init__(self, lowered: list[str]) -> None:
+        super().__init__("unknown names")
+        self.lowered = lowered
+
+
 _BY_SQLSTATE: dict[str, type[StoreError]] = {
     "23505": DuplicateKey, KEK_NOT_ACTIVE: KekRetired, "40P01": Deadlock,
 }
@@ -62,6 +74,8 @@ def translate(exc: BaseException) -> BaseException:
         if exc.sqlstate == ROLE_TOO_LOW:  # the function's own text: the role needed
             return Forbidden(exc.diag.message_primary or "")
         return NoRoom(int(exc.diag.message_detail or 0))
+    if isinstance(exc, psycopg.Error) and exc.sqlstate == UNKNOWN_NAMES:
+        return UnknownNames(json.loads(exc.diag.message_detail or "[]"))
     if isinstance(exc, psycopg.Error):
         kind = _BY_SQLSTATE.get(exc.sqlstate or "")
         if kind is not None:

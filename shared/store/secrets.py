@@ -166,14 +166,22 @@ def resolve_sealed(
     conn: Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID,
     lowered_names: list[str],
 ) -> list[tuple[str, Binding, Sealed]]:
-    """In ONE statement: fetch the current versions' sealed values, stamp last_used_at (at
-    most once a minute, never waiting on another run), write an audit row per secret. The
-    caller rolls all of it back if any name was missing. The SQL is `meshhook.resolve_for_run`
-    (migrations ..._resolve_function.sql, ..._secret_versions.sql), a function so that its
-    plan is cached per session."""
-    rows = conn.execute(
-        "select * from meshhook.resolve_for_run(%s, %s::text[], %s, %s, %s, %s::inet, %s)",
-        (project_id, lowered_names, principal.kind, principal.actor_id, principal.run_id,
-         request.ip_address, request.user_agent),
-    ).fetchall()
-    return [(r[0], Binding(r[2], r[1], r[5]), Sealed(r[9], bytes(r[10]), bytes(r[11]))) for r in rows]
+    """In ONE statement, and with the COMMIT in the same round trip: fetch the current
+    versions' sealed values, stamp last_used_at (at most once a minute, never waiting on
+    another run), write the audit event. If a name is missing the statement fails
+    (UnknownNames) and all of it rolls back. The SQL is `meshhook.resolve_for_run` (migrations
+    ..._resolve_function.sql, ..._resolve_audit_once.sql), a function so that its plan is
+    cached per session, and `meshhook.require_every_name` (..._resolve_every_name.sql)."""
+    rows = read(conn, _RESOLVE, (lowered_names, project_id, principal.kind, principal.actor_id,
+                                 principal.run_id, request.ip_address, request.user_agent),
+                then_commit=True).fetchall()
+    return [(r[0], Binding(project_id, r[1], r[2]), Sealed(r[3], bytes(r[4]), bytes(r[5]))) for r in rows]
+
+
+# The names are bound once (w); only the columns opening a value come back.
+_RESOLVE = (
+    "with w(names) as (select %s::text[]),"
+    " r as materialized (select * from meshhook.resolve_for_run(%s, (select names from w), %s, %s, %s, %s::inet, %s))"
+    " select r.lowered_name, r.id, r.version, r.kek_id, r.wrapped_dek, r.ciphertext from r"
+    " where meshhook.require_every_name((select array_agg(lowered_name) from r), (select names from w))"
+)

@@ -29,18 +29,18 @@ def fifty(container, project):
     return names
 
 
-def test_fifty_names_in_two_round_trips_and_one_audit_event(container, project, fifty, monkeypatch, sql):
+def test_fifty_names_in_one_round_trip_and_one_audit_event(container, project, fifty, monkeypatch, sql):
     runner = Principal("runner", project_id=project.id, run_id="run_rt")
     container.service.keys.keyring()  # loaded once per process, outside the measured call
     with round_trips(monkeypatch) as sent:
         values = resolve_secrets(container.service, runner, RequestInfo(), project.id, fifty)
     assert values == {n: f"fake-value-{n}" for n in fifty}
-    # Trip 1: BEGIN, the caller's role and claims, and ONE call of meshhook.resolve_for_run
-    # (reads the 50 values, stamps last_used_at, writes the audit event). Trip 2: the
-    # COMMIT, sent after the values decrypted and before any leaves.
-    assert len(sent) == 2, sent
+    # ONE trip: BEGIN, the caller's role and claims, ONE statement (meshhook.resolve_for_run
+    # reads the 50 values, stamps last_used_at, writes the audit event; require_every_name
+    # fails it if a name is missing) and the COMMIT: durable before any value is decrypted.
+    assert len(sent) == 1, sent
     assert sent[0].startswith("begin; select set_config(") and "meshhook.resolve_for_run(" in sent[0]
-    assert sent[1] == "commit"
+    assert sent[0].endswith("; commit")
     rows = sql.execute("select secret_id, secret_name, secret_ids, metadata from secret_audit_events"
                        " where project_id = %s and action = 'resolve'", (project.id,)).fetchall()
     assert len(rows) == 1  # one event for the call, not one per secret
@@ -70,6 +70,32 @@ def test_missing_names_are_all_named_and_nothing_is_returned_or_recorded(client,
                        (project.id,)).fetchone()[0] is None
 
 
+def test_when_no_name_is_found_each_is_named_in_its_requested_spellings(client, project, create, jwt_secret, sql):
+    create(project, name="PRESENT", value="fake-present")
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["gone_b", "GONE_B", "gone_a"]},
+                    headers=runner_auth(jwt_secret, project.id))
+    assert (r.status_code, r.json()["message"]) == (404, "unknown secrets: GONE_B, gone_a, gone_b")
+    assert sql.execute("select count(*) from secret_audit_events where project_id = %s and action = 'resolve'",
+                       (project.id,)).fetchone()[0] == 0
+
+
+def test_a_tampered_row_fails_the_resolve_and_the_trail_says_so(client, project, create, jwt_secret, sql):
+    # The event is committed with the read, before decryption: a row that then fails its
+    # integrity check is a 500 with no value, and a failure event naming that secret follows.
+    good = create(project, name="GOOD", value="fake-good-value")["id"]
+    bad = create(project, name="BAD", value="fake-bad-value")["id"]
+    sql.execute("update public.project_secret_versions set ciphertext = set_byte(ciphertext, 5,"
+                " get_byte(ciphertext, 5) # 1) where secret_id = %s", (bad,))
+    r = client.post(secrets_url(project.id, "resolve"), json={"names": ["GOOD", "BAD"]},
+                    headers=runner_auth(jwt_secret, project.id))
+    assert (r.status_code, r.json()) == (500, {"error": "internal", "message": "internal error"})
+    assert "fake-" not in r.text
+    events = sql.execute("select outcome, secret_id, secret_ids from secret_audit_events where project_id = %s"
+                         " and action = 'resolve' order by created_at, id", (project.id,)).fetchall()
+    assert [e[0] for e in events] == ["success", "failure"]
+    assert sorted(map(str, events[0][2])) == sorted([good, bad]) and str(events[1][1]) == bad
+
+
 def test_who_may_resolve(client, make_project, create, jwt_secret):
     a, b = make_project(), make_project()
     create(a, name="A_SECRET", value="fake-a")
@@ -91,7 +117,10 @@ def test_who_may_resolve(client, make_project, create, jwt_secret):
     service = {"Authorization": f"Bearer {mint_service_token(jwt_secret)}"}
     assert client.post(url, json=body, headers=service).json() == {"secrets": {"A_SECRET": "fake-a"}}
     missing_project = client.post(secrets_url(uuid.uuid4(), "resolve"), json=body, headers=service)
-    assert missing_project.status_code == 404
+    assert (missing_project.status_code, missing_project.json()["message"]) == (404, "project not found")
+    # ... and for a project that exists, names the secrets it lacks.
+    lacking = client.post(url, json={"names": ["A_SECRET", "NOT_THERE"]}, headers=service)
+    assert (lacking.status_code, lacking.json()["message"]) == (404, "unknown secrets: NOT_THERE")
 
 
 def test_runner_can_do_nothing_else(client, project, create, jwt_secret):

@@ -208,3 +208,29 @@ def test_deadline_stops_early_and_a_rerun_finishes(world):
     report = rotate_keks(world.db, world.root)
     assert not report.rotated and report.complete and report.rewrapped == 400
     assert kek_states(world.dsn) == {1: "destroyed", 2: "active"}
+
+
+def test_a_resolve_after_a_rotation_elsewhere_opens_every_value_and_is_recorded_once(world):
+    # GIVEN a service whose cached keyring predates a rotation done by another process
+    from shared.auth.principal import Principal
+    from shared.keys.keystore import KeyStore
+    from shared.secrets.resolve import resolve_secrets
+    from shared.secrets.service import SecretsService
+    from shared.store.models import RequestInfo
+
+    service = SecretsService(world.db, KeyStore(world.db, world.root))
+    old = world.seed(1, "OLD")
+    service.keys.keyring()  # cached: the first KEK only
+    world.new_kek()
+    new = world.seed(1, "NEW")  # under the new KEK, which the cached keyring lacks
+    runner = Principal("runner", project_id=world.project_id, run_id="run_after_rotation")
+
+    # WHEN a run resolves a secret under each KEK
+    values = resolve_secrets(service, runner, RequestInfo(), world.project_id, ["OLD_0", "NEW_0"])
+
+    # THEN the keyring was reloaded, both open, and the one statement ran (and audited) once
+    assert values == {"OLD_0": next(iter(old.values())).decode(), "NEW_0": next(iter(new.values())).decode()}
+    with world.db.as_system() as conn:
+        events = conn.execute("select count(*) from public.secret_audit_events where action = 'resolve'"
+                              " and run_id = 'run_after_rotation'").fetchone()[0]
+    assert events == 1
