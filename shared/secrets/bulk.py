@@ -112,7 +112,8 @@ def _write(service, conn, ring, principal, request, project_id, checked, existin
     if on_conflict == "skip":
         result.skipped = [meta.name for meta, _ in old]
     elif old:
-        updated = repo.metas(add_versions(conn, ring, principal, project_id, old, service.limits.max_versions))
+        updated = repo.metas(add_versions(conn, ring, principal, project_id, [(m.id, m.version, raw) for m, raw in old],
+                                          service.limits.max_versions))
         result.updated = [meta.name for meta, _ in old]
         events += [(m.id, m.name, {"version": m.version, "result": "updated", "format": fmt})
                    for m in updated]

@@ -13,7 +13,7 @@ import uuid
 
 from shared.auth.principal import Principal
 from shared.crypto.keyring import Keyring
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from shared.secrets import access
 from shared.secrets.context import SecretsContext
 from shared.secrets.limits import (
@@ -28,7 +28,7 @@ from shared.secrets.versions import reveal
 from shared.secrets.writes import add_secrets, add_versions
 from shared.store import audit
 from shared.store import secrets as repo
-from shared.store.errors import DuplicateKey, NoRoom
+from shared.store.errors import DuplicateKey, NoRoom, VersionMoved
 from shared.store.models import RequestInfo, SecretMeta
 from shared.store.secrets import NewSecret
 
@@ -103,18 +103,30 @@ class SecretsService(SecretsContext):
             fields["rotation_period_days"] = check_rotation_period(fields["rotation_period_days"])  # type: ignore[arg-type]
 
         def operation(ring: Keyring) -> SecretMeta:
+            try:
+                return write(ring)
+            except VersionMoved as moved:
+                raise PreconditionFailed(f"the secret is at version {moved.current}, not {if_match}") from None
+
+        def write(ring: Keyring) -> SecretMeta:
             with self.tx(principal) as conn:
-                check = self.require_later(conn, project_id, "editor")
-                current = self.locked_current(conn, project_id, secret_id, if_match, check)
+                if if_match is not None:  # the new version's number is known: ONE round trip
+                    repo.queue_require_role(conn, project_id, "editor")
+                    repo.queue_require_version(conn, project_id, secret_id, if_match)
+                    version, name = if_match, audit.NAME_OF_ROW
+                else:  # read the locked row's version first: two
+                    check = self.require_later(conn, project_id, "editor")
+                    current = self.locked_current(conn, project_id, secret_id, None, check)
+                    version, name = current.version, current.name
                 written = [repo.update_fields(conn, secret_id, fields)] if fields else []
                 if raw is not None:
-                    written.append(add_versions(conn, ring, principal, project_id, [(current, raw)],
+                    written.append(add_versions(conn, ring, principal, project_id, [(secret_id, version, raw)],
                                                 self.limits.max_versions))
                 changed = (["value"] if raw is not None else []) + sorted(fields)
                 audit.insert_audit(conn, principal, request, project_id=project_id,
                                    action="rotate" if raw is not None else "update",
-                                   secret_id=secret_id, secret_name=current.name,
-                                   metadata={"version": current.version + (raw is not None), "changed": changed})
+                                   secret_id=secret_id, secret_name=name,
+                                   metadata={"version": version + (raw is not None), "changed": changed})
                 conn.commit()
             return repo.metas(written[-1])[0]
 

@@ -77,7 +77,7 @@ def rollback(
                 raise NotFound(f"version {version} is not kept")
             _, binding, sealed = found
             raw = service.decrypt(ring, binding, sealed).encode("utf-8")
-            written = add_versions(conn, ring, principal, project_id, [(current, raw)],
+            written = add_versions(conn, ring, principal, project_id, [(current.id, current.version, raw)],
                                    service.limits.max_versions)
             audit.insert_audit(conn, principal, request, project_id=project_id, action="rollback",
                                secret_id=secret_id, secret_name=current.name,

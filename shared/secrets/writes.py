@@ -19,7 +19,6 @@ from shared.store import secrets as repo
 from shared.store import versions
 from shared.store.batch import Result
 from shared.store.database import Connection
-from shared.store.models import SecretMeta
 from shared.store.secrets import NewSecret
 from shared.store.versions import NewVersion
 
@@ -37,15 +36,17 @@ def add_secrets(
 
 def add_versions(
     conn: Connection, ring: Keyring, principal: Principal, project_id: uuid.UUID,
-    new: list[tuple[SecretMeta, bytes]], keep: int,
+    new: list[tuple[uuid.UUID, int, bytes]], keep: int,
 ) -> Result:
-    """A new current version of each secret (rows locked by the caller), each with a fresh
-    DEK bound to its own number; versions pushed out of the last `keep` are destroyed."""
-    current = {meta.id: meta.version + 1 for meta, _ in new}
+    """A new current version of each (secret id, its current version, value): rows locked
+    by the caller, or checked at that version by the same batch (require_version); each
+    with a fresh DEK bound to its own number. Versions pushed out of the last `keep` are
+    destroyed."""
+    current = {secret_id: version + 1 for secret_id, version, _ in new}
     versions.insert_versions(conn, project_id, principal, [
-        NewVersion(meta.id, current[meta.id],
-                   seal_value(ring, raw, Binding(project_id, meta.id, current[meta.id])))
-        for meta, raw in new])
+        NewVersion(secret_id, current[secret_id],
+                   seal_value(ring, raw, Binding(project_id, secret_id, current[secret_id])))
+        for secret_id, _, raw in new])
     written = repo.set_current_versions(conn, current)
     versions.prune_versions(conn, current, keep)
     return written

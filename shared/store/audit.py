@@ -46,18 +46,28 @@ def lock_and_count_reveals(
 def insert_audit(
     conn: Connection, principal: Principal, request: RequestInfo, *,
     project_id: uuid.UUID | None, action: str, outcome: str = "success",
-    secret_id: uuid.UUID | None = None, secret_name: str | None = None,
+    secret_id: uuid.UUID | None = None, secret_name: str | None | NameOfRow = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
     """Queued on a caller's Batch: it commits with the transaction, before any value the
-    transaction read can leave the service."""
+    transaction read can leave the service. `secret_name=NAME_OF_ROW`: the name is read
+    from the secret's row by the statement itself (a write that never read the row)."""
+    name_sql, name = ("(select s.name from public.project_secrets s where s.id = %s)", secret_id) \
+        if isinstance(secret_name, NameOfRow) else ("%s", secret_name)
     defer(conn,
         "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
         " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (project_id, secret_id, secret_name, principal.kind, principal.actor_id, principal.run_id,
+        f" values (%s, %s, {name_sql}, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (project_id, secret_id, name, principal.kind, principal.actor_id, principal.run_id,
          action, outcome, Jsonb(metadata or {}), request.ip_address, request.user_agent),
     )
+
+
+class NameOfRow:
+    """See insert_audit."""
+
+
+NAME_OF_ROW = NameOfRow()
 
 
 def insert_audit_many(

@@ -16,8 +16,8 @@ from shared.errors import Forbidden, NotFound, Unavailable
 KEK_NOT_ACTIVE = "MH001"  # raised by the require_active_kek trigger (migrations)
 # Raised by meshhook.require_role / require_room (migrations ..._checks_as_statements.sql).
 NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM = "MH404", "MH403", "MH409"
-# Raised by meshhook.require_every_name (migrations ..._resolve_every_name.sql).
-UNKNOWN_NAMES = "MH410"
+# Raised by meshhook.require_every_name and require_version (migrations ..._one_trip_checks.sql).
+UNKNOWN_NAMES, NO_SECRET, VERSION_MOVED = "MH410", "MH414", "MH412"
 
 
 class StoreError(Exception):
@@ -42,6 +42,14 @@ class NoRoom(StoreError):
     def __init__(self, held: int) -> None:
         super().__init__("no room")
         self.held = held
+
+
+class VersionMoved(StoreError):
+    """A write named the version it replaces (If-Match) and the secret is at `current`."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__("version moved")
+        self.current = current
 
 
 class UnknownNames(StoreError):
@@ -74,7 +82,11 @@ def translate(exc: BaseException) -> BaseException:
         if exc.sqlstate == ROLE_TOO_LOW:  # the function's own text: the role needed
             return Forbidden(exc.diag.message_primary or "")
         return NoRoom(int(exc.diag.message_detail or 0))
-    if isinstance(exc, psycopg.Error) and exc.sqlstate == UNKNOWN_NAMES:
+    if isinstance(exc, psycopg.Error) and exc.sqlstate in (UNKNOWN_NAMES, NO_SECRET, VERSION_MOVED):
+        if exc.sqlstate == NO_SECRET:
+            return NotFound("secret not found")
+        if exc.sqlstate == VERSION_MOVED:
+            return VersionMoved(int(exc.diag.message_detail or 0))
         return UnknownNames(json.loads(exc.diag.message_detail or "[]"))
     if isinstance(exc, psycopg.Error):
         kind = _BY_SQLSTATE.get(exc.sqlstate or "")

@@ -72,6 +72,12 @@ def queue_require_room(conn: Connection, project_id: uuid.UUID, limit: int, addi
     later(conn, "select meshhook.require_room(%s, %s, %s)", (project_id, limit, adding))
 
 
+def queue_require_version(conn: Connection, project_id: uuid.UUID, secret_id: uuid.UUID, version: int) -> None:
+    """Lock the secret's row and fail unless it is at `version`: NotFound if there is no
+    such secret, VersionMoved (with the version it is at) if another write came first."""
+    later(conn, "select meshhook.require_version(%s, %s, %s)", (project_id, secret_id, version))
+
+
 def metas(result: Result) -> list[SecretMeta]:
     """The rows of a statement returning META, once read."""
     return [SecretMeta(*r) for r in result.fetchall()]
@@ -171,7 +177,7 @@ def resolve_sealed(
     another run), write the audit event. If a name is missing the statement fails
     (UnknownNames) and all of it rolls back. The SQL is `meshhook.resolve_for_run` (migrations
     ..._resolve_function.sql, ..._resolve_audit_once.sql), a function so that its plan is
-    cached per session, and `meshhook.require_every_name` (..._resolve_every_name.sql)."""
+    cached per session, and `meshhook.require_every_name` (..._one_trip_checks.sql)."""
     rows = read(conn, _RESOLVE, (lowered_names, project_id, principal.kind, principal.actor_id,
                                  principal.run_id, request.ip_address, request.user_agent),
                 then_commit=True).fetchall()

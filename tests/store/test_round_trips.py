@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from shared.auth.principal import Principal
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, PreconditionFailed
 from shared.store.models import RequestInfo
 from tests.support.round_trips import round_trips
 
@@ -36,21 +36,50 @@ def test_a_list_or_a_get_is_one_round_trip(container, project, warm, monkeypatch
     assert len(sent) == 1
 
 
-def test_a_create_is_one_round_trip_an_update_two(container, project, warm, monkeypatch, sql):
+def test_a_create_is_one_round_trip_an_update_with_if_match_one_without_two(container, project, warm, monkeypatch, sql):
     editor = project.principal("editor")
     with round_trips(monkeypatch) as sent:
         meta = container.service.create(editor, RequestInfo(), project.id, name="RT_TWO", value="fake-rt-2")
     assert meta.name == "RT_TWO" and meta.version == 1
     assert len(sent) == 1 and "meshhook.require_role(" in sent[0] and sent[0].endswith("; commit"), sent
-    with round_trips(monkeypatch) as sent:
+    with round_trips(monkeypatch) as sent:  # If-Match: the new version's number is known
         meta = container.service.update(editor, RequestInfo(), project.id, warm.id, value="fake-rt-1-v2",
                                         fields={"description": "rotated"}, if_match=1)
     assert (meta.version, meta.description) == (2, "rotated")
+    assert len(sent) == 1 and "meshhook.require_version(" in sent[0] and sent[0].endswith("; commit"), sent
+    with round_trips(monkeypatch) as sent:  # no If-Match: the locked row's version is read first
+        meta = container.service.update(editor, RequestInfo(), project.id, warm.id, value="fake-rt-1-v3")
+    assert meta.version == 3
     assert len(sent) == 2 and sent[1].endswith("; commit"), sent
-    assert container.service.reveal(project.principal("owner"), RequestInfo(), project.id, warm.id) == "fake-rt-1-v2"
-    actions = [r[0] for r in sql.execute("select action from secret_audit_events where project_id = %s order by id",
-                                         (project.id,)).fetchall()]
-    assert actions == ["create", "create", "rotate", "reveal"]
+    assert container.service.reveal(project.principal("owner"), RequestInfo(), project.id, warm.id) == "fake-rt-1-v3"
+    events = sql.execute("select action, secret_name, metadata from secret_audit_events where project_id = %s"
+                         " order by id", (project.id,)).fetchall()
+    assert [e[0] for e in events] == ["create", "create", "rotate", "rotate", "reveal"]
+    assert events[2][1:] == ("RT_ONE", {"version": 2, "changed": ["value", "description"]})  # name read by SQL
+
+
+def test_a_one_trip_update_refused_by_version_or_absence_changes_nothing(container, project, warm, make_project, sql):
+    editor = project.principal("editor")
+    stored = sql.execute("select version, description, updated_at from project_secrets where id = %s",
+                         (warm.id,)).fetchone()
+    trail = sql.execute("select count(*) from secret_audit_events where project_id = %s", (project.id,)).fetchone()
+    with pytest.raises(PreconditionFailed, match="the secret is at version 1, not 7"):
+        container.service.update(editor, RequestInfo(), project.id, warm.id, value="fake-moved", if_match=7)
+    with pytest.raises(NotFound, match="secret not found"):
+        container.service.update(editor, RequestInfo(), project.id, uuid.uuid4(), value="fake-absent", if_match=1)
+    # Another project's secret, named under this project by its editor: as absent, untouched.
+    elsewhere = make_project()
+    other = container.service.create(elsewhere.principal("owner"), RequestInfo(), elsewhere.id, name="RT_OTHER",
+                                     value="fake-other")
+    with pytest.raises(NotFound, match="secret not found"):
+        container.service.update(editor, RequestInfo(), project.id, other.id, value="fake-x", if_match=1)
+    assert sql.execute("select version from project_secrets where id = %s", (other.id,)).fetchone() == (1,)
+    assert sql.execute("select version, description, updated_at from project_secrets where id = %s",
+                       (warm.id,)).fetchone() == stored
+    assert sql.execute("select count(*) from project_secret_versions where secret_id = %s", (warm.id,)).fetchone() == (1,)
+    assert sql.execute("select count(*) from secret_audit_events where project_id = %s and action <> 'create'",
+                       (project.id,)).fetchone() == (0,)
+    assert trail[0] >= 1
 
 
 def test_refusals_decided_from_the_batched_check_change_nothing(container, project, warm, sql):
