@@ -150,7 +150,7 @@ def _load(base: str, clients: int, seconds: float, make_request) -> dict:
 
 
 # The issue's goals: these operations' p99 at most 1.5x their floor's.
-GOALS = {1: ("create", "update"), 32: ("create", "list (50)", "update")}
+GOALS = {1: ("create", "update", "update, If-Match"), 32: ("create", "list (50)", "update", "update, If-Match")}
 
 
 def bench_http(
@@ -171,13 +171,16 @@ def bench_http(
             conn.execute("insert into public.projects (id, owner, name) values (%s, %s, 'bench scratch')",
                          (scratch, owner))
         with httpx.Client(base_url=base, headers=user) as http:
-            ids = {s["name"]: s["id"] for s in http.get(path).json()["secrets"]}
+            listed = http.get(path).json()["secrets"]
+            ids = {s["name"]: s["id"] for s in listed}
+            versions = {s["id"]: s["version"] for s in listed}
             # The floor's updates write random bytes: secrets of their own, never resolved.
             ids.update({f"floor:{n}": http.post(f"/bench/floor/{scratch}/create/FLOOR_{n}").json()["id"]
                         for n in names})
         tag = [uuid.uuid4().hex[:6]]
 
-        ops = _operations(user, runner, path, f"/api/projects/{scratch}/secrets", scratch, project_id, ids, names, tag)
+        ops = _operations(user, runner, path, f"/api/projects/{scratch}/secrets", scratch, project_id, ids, names,
+                          tag, versions)
         seconds = 1.0 if quick else 3.0
         rows = []
         for clients in (1, 32):
@@ -195,12 +198,23 @@ def bench_http(
         proc.wait(timeout=10)
 
 
-def _operations(user, runner, path, create_path, scratch, project_id, ids, names, tag) -> dict:
-    """Each operation's request maker, and its floor's (None for the SELECT 1 endpoint)."""
+def _operations(user, runner, path, create_path, scratch, project_id, ids, names, tag, versions) -> dict:
+    """Each operation's request maker, and its floor's (None for the SELECT 1 endpoint).
+    Client c alone updates secret c (32 clients, 50 secrets), so `versions` can follow each
+    secret's version for If-Match: every update, with If-Match or without, moves it on."""
     floor = f"/bench/floor/{project_id}"
 
     def sid(c: int) -> str:
         return ids[names[c % 50]]
+
+    def update(c: int, i: int, if_match: bool) -> tuple[str, str, dict]:
+        secret_id = sid(c)
+        headers = {**user, "If-Match": str(versions[secret_id])} if if_match else user
+        versions[secret_id] += 1
+        return "PUT", f"{path}/{secret_id}", {"headers": headers, "json": {"value": f"fake-rotated-{i}"}}
+
+    def floor_update(c: int, i: int) -> tuple[str, str, dict]:
+        return "PUT", f"/bench/floor/{scratch}/update/{ids['floor:' + names[c % 50]]}", {}
 
     def ten(c: int) -> list[str]:
         return names[(c % 5) * 10:(c % 5) * 10 + 10]
@@ -213,9 +227,8 @@ def _operations(user, runner, path, create_path, scratch, project_id, ids, names
         "list (50)": (lambda c, i: ("GET", path, {"headers": user}), lambda c, i: ("GET", f"{floor}/list", {})),
         "get": (lambda c, i: ("GET", f"{path}/{sid(c)}", {"headers": user}),
                 lambda c, i: ("GET", f"{floor}/get/{sid(c)}", {})),
-        "update": (lambda c, i: ("PUT", f"{path}/{sid(c)}", {"headers": user, "json": {
-            "value": f"fake-rotated-{i}"}}),
-            lambda c, i: ("PUT", f"/bench/floor/{scratch}/update/{ids['floor:' + names[c % 50]]}", {})),
+        "update": (lambda c, i: update(c, i, if_match=False), floor_update),
+        "update, If-Match": (lambda c, i: update(c, i, if_match=True), floor_update),
         "resolve (10)": (lambda c, i: ("POST", f"{path}/resolve", {"headers": runner, "json": {"names": ten(c)}}),
                          lambda c, i: ("POST", f"{floor}/resolve", {"json": ten(c)})),
     }
