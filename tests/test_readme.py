@@ -40,6 +40,6 @@ def test_readme_curl_examples_work_against_dev(tmp_path):
     assert rolled_back["secret"]["version"] == 3
     assert resolved == {"secrets": {"STRIPE_API_KEY": "sk_test_fake_0000"}}
     assert [e["action"] for e in audit["events"]] == ["resolve", "rollback", "reveal", "rotate", "create"]
-    assert imported == {"created": ["SENTRY_DSN", "DB_PASSWORD"], "updated": [], "skipped": []}
+    assert imported == {"created": ["SENTRY_DSN", "DB_PASSWORD"], "updated": [], "skipped": [], "dry_run": False}
     assert exported == {"DB_PASSWORD": "fake pass", "SENTRY_DSN": "fake-dsn-0000", "STRIPE_API_KEY": "sk_test_fake_0000"}
     assert rest.strip() == "204"

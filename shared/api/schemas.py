@@ -64,6 +64,8 @@ class ImportSecrets(_Strict):
                          " KiB (MESHHOOK_MAX_IMPORT_BYTES).")
     on_conflict: Literal["fail", "skip", "overwrite"] = Field(
         default="fail", description="For names that exist: 409 (fail), leave them (skip), or a new version.")
+    dry_run: bool = Field(default=False, description="Check everything and answer as the import would, but"
+                          " write nothing (and audit nothing).")
 
 
 class ExportSecrets(_Strict):
@@ -88,6 +90,7 @@ class ImportOutcome(BaseModel):
     created: list[str]
     updated: list[str]
     skipped: list[str]
+    dry_run: bool = Field(default=False, description="True: nothing was written.")
 
 
 class ResolveSecrets(_Strict):

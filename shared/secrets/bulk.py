@@ -74,8 +74,10 @@ def parse_upload(fmt: str, content: str, limits: Limits) -> list[tuple[Entry, by
 
 def import_secrets(
     service: SecretsContext, principal: Principal, request: RequestInfo, project_id: uuid.UUID, *,
-    fmt: str, content: str, on_conflict: str,
+    fmt: str, content: str, on_conflict: str, dry_run: bool = False,
 ) -> ImportResult:
+    """`dry_run`: every check and the same answer (or the same error), nothing written and
+    nothing audited: what an import would do, computed by the server that would do it."""
     if fmt not in FORMATS or on_conflict not in ON_CONFLICT:
         raise ValidationFailed("format must be dotenv or json; on_conflict fail, skip or overwrite")
     checked = parse_upload(fmt, content, service.limits)
@@ -91,7 +93,7 @@ def import_secrets(
                     raise Conflict("these secrets exist already: "
                                    + ", ".join(sorted(m.name for m in existing.values())))
                 return _write(service, conn, ring, principal, request, project_id, checked, existing,
-                              count, on_conflict, fmt)
+                              count, on_conflict, fmt, dry_run)
         except DuplicateKey:
             raise Conflict("a secret of this import was created meanwhile; retry") from None
 
@@ -99,22 +101,24 @@ def import_secrets(
 
 
 def _write(service, conn, ring, principal, request, project_id, checked, existing, count,
-           on_conflict, fmt) -> ImportResult:
-    result = ImportResult()
+           on_conflict, fmt, dry_run) -> ImportResult:
     new = [(NewSecret(uuid.uuid4(), e.name, None, None), raw) for e, raw in checked
            if e.name.lower() not in existing]
     if new:
         check_room(count, service.limits, len(new))
-    events = [(m.id, m.name, {"version": 1, "result": "created", "format": fmt})
-              for m in repo.metas(add_secrets(conn, ring, principal, project_id, new))]
-    result.created = [n.name for n, _ in new]
     old = [(existing[e.name.lower()], raw) for e, raw in checked if e.name.lower() in existing]
+    result = ImportResult(created=[n.name for n, _ in new])
     if on_conflict == "skip":
         result.skipped = [meta.name for meta, _ in old]
-    elif old:
+    else:
+        result.updated = [meta.name for meta, _ in old]
+    if dry_run:  # every check passed; the transaction ends having written nothing
+        return result
+    events = [(m.id, m.name, {"version": 1, "result": "created", "format": fmt})
+              for m in repo.metas(add_secrets(conn, ring, principal, project_id, new))]
+    if old and on_conflict != "skip":
         updated = repo.metas(add_versions(conn, ring, principal, project_id, [(m.id, m.version, raw) for m, raw in old],
                                           service.limits.max_versions))
-        result.updated = [meta.name for meta, _ in old]
         events += [(m.id, m.name, {"version": m.version, "result": "updated", "format": fmt})
                    for m in updated]
     if events:

@@ -19,9 +19,9 @@ def stored(sql, project_id) -> list[tuple]:
                        " where s.project_id = %s order by s.id, v.version", (project_id,)).fetchall()
 
 
-def upload(client, project, content, fmt="dotenv", on_conflict="fail", who="editor"):
+def upload(client, project, content, fmt="dotenv", on_conflict="fail", who="editor", dry_run=False):
     # json.dumps escapes to ASCII, so a lone surrogate travels as the JSON escape \\ud800.
-    body = json.dumps({"format": fmt, "content": content, "on_conflict": on_conflict})
+    body = json.dumps({"format": fmt, "content": content, "on_conflict": on_conflict, "dry_run": dry_run})
     return client.post(secrets_url(project.id, "import"), content=body,
                        headers={**project.auth(who), "Content-Type": "application/json"})
 
@@ -36,7 +36,7 @@ def test_dotenv_with_export_quotes_escapes_comments_and_multiline(client, projec
                "D_MULTI=\"first\nsecond\"\n")
     r = upload(client, project, content)
     assert r.status_code == 200, r.text
-    assert r.json() == {"created": ["A_PLAIN", "B_SINGLE", "C_DOUBLE", "D_MULTI"], "updated": [], "skipped": []}
+    assert r.json() == {"created": ["A_PLAIN", "B_SINGLE", "C_DOUBLE", "D_MULTI"], "updated": [], "skipped": [], "dry_run": False}
     by_name = {s["name"]: s["id"] for s in client.get(secrets_url(project.id), headers=project.auth("owner")).json()["secrets"]}
     assert reveal(client, project, by_name["A_PLAIN"]) == "sk_test_fake_a"
     assert reveal(client, project, by_name["C_DOUBLE"]) == 'line1\nline2 "q"'
@@ -80,11 +80,41 @@ def test_conflict_modes(client, project, create, sql):
     assert refused.status_code == 409 and "EXISTING" in refused.json()["message"]
     assert stored(sql, project.id) == before
     assert upload(client, project, content, on_conflict="skip").json() == {
-        "created": ["FRESH"], "updated": [], "skipped": ["EXISTING"]}
+        "created": ["FRESH"], "updated": [], "skipped": ["EXISTING"], "dry_run": False}
     assert reveal(client, project, sid) == "sk_test_fake_old"
     again = upload(client, project, content.replace("EXISTING", "existing"), on_conflict="overwrite")
-    assert again.json() == {"created": [], "updated": ["EXISTING", "FRESH"], "skipped": []}
+    assert again.json() == {"created": [], "updated": ["EXISTING", "FRESH"], "skipped": [], "dry_run": False}
     assert reveal(client, project, sid) == "sk_test_fake_new"
+
+
+def audit_count(sql, project_id) -> int:
+    return sql.execute("select count(*) from secret_audit_events where project_id = %s", (project_id,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("on_conflict", ["skip", "overwrite"])
+def test_a_dry_run_answers_as_the_import_would_and_writes_nothing(client, project, create, sql, on_conflict):
+    create(project, name="EXISTING", value="sk_test_fake_old")
+    content = f"EXISTING='{CANARY}'\nFRESH='sk_test_fake_fresh'\n"
+    before, trail = stored(sql, project.id), audit_count(sql, project.id)
+    dry = upload(client, project, content, on_conflict=on_conflict, dry_run=True)
+    assert dry.status_code == 200 and dry.json()["dry_run"] is True
+    assert (stored(sql, project.id), audit_count(sql, project.id)) == (before, trail)
+    assert CANARY not in dry.text
+    real = upload(client, project, content, on_conflict=on_conflict)
+    assert {**real.json(), "dry_run": True} == dry.json()
+
+
+def test_a_dry_run_is_refused_exactly_as_the_import(client, project, create, container, sql):
+    create(project, name="EXISTING")
+    before = stored(sql, project.id)
+    refused = upload(client, project, "EXISTING=v\n", dry_run=True)  # on_conflict fail
+    assert (refused.status_code, refused.json()["message"]) == (409, "these secrets exist already: EXISTING")
+    limit = container.service.limits.max_secrets_per_project
+    full = upload(client, project, "".join(f"N_{i}=v\n" for i in range(limit)), dry_run=True)
+    assert full.status_code == 409 and str(limit) in full.json()["message"]
+    assert upload(client, project, "A=ok\nB\n", dry_run=True).status_code == 422
+    assert upload(client, project, "NEW_ONE=v\n", who="viewer", dry_run=True).status_code == 403
+    assert stored(sql, project.id) == before
 
 
 def test_limits_hold_across_the_batch(client, project, create, container, sql):

@@ -37,10 +37,12 @@ def import_(
 ) -> ImportOutcome:
     """Create (and with `overwrite`, rotate) many secrets from .env text or a JSON object:
     all or nothing. A 422 lists every bad entry by line or key, never a value; with `fail`,
-    a 409 lists the names that exist."""
+    a 409 lists the names that exist. With `dry_run`, the same checks and answer, nothing
+    written."""
     result = import_secrets(service, principal, request, project_id, fmt=body.format,
-                            content=body.content, on_conflict=body.on_conflict)
-    return ImportOutcome(created=result.created, updated=result.updated, skipped=result.skipped)
+                            content=body.content, on_conflict=body.on_conflict, dry_run=body.dry_run)
+    return ImportOutcome(created=result.created, updated=result.updated, skipped=result.skipped,
+                         dry_run=body.dry_run)
 
 
 @routes.post("/export", name="export_secrets", response_class=Response,
