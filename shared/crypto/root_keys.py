@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from shared.crypto.aead import AesGcm, DecryptionError
 from shared.errors import Unavailable
+from shared.observability import metrics
 
 _KEK_LABEL = b"meshhook-secrets/v1/kek\x00"
 log = logging.getLogger("meshhook_secrets.kms")
@@ -142,6 +143,7 @@ class KmsRootKey:
         except BotoCoreError as exc:
             failure = RootKeyUnavailable(type(exc).__name__, _transient(exc), operation, self.key_id)
         self._log(failure, time.monotonic() - started)
+        metrics.count("kms_failures")
         raise failure from None
 
     def _log(self, failure: RootKeyUnavailable, elapsed: float) -> None:

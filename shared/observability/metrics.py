@@ -36,6 +36,8 @@ _ROWS = (
     ("rate_limited", "counter", "RateLimited", "Count", "requests refused 429 (the reveal limit)"),
     ("integrity_failures", "counter", "IntegrityFailures", "Count",
      "stored ciphertext or a wrapped DEK that failed authentication"),
+    ("kms_failures", "counter", "KmsFailures", "Count",
+     "calls to KMS that failed or were refused, after botocore's retry (a warm container may hide an outage)"),
     ("secrets_resolved", "counter", "SecretsResolved", "Count", "secret values handed to workflow runs by resolve"),
     ("kek_age_days", "gauge", "KekAgeDays", "None", "age of the active KEK, in days"),
     ("rewrap_deks", "counter", "RewrapDeks", "Count", "DEKs re-wrapped under the active KEK by rotation"),

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from shared.api.app import create_app
 from shared.container import build_container
 from shared.crypto.root_keys import RootKeyUnavailable
+from shared.observability.prom import process_backend
 from tests.kms.conftest import PERMANENT, TRANSIENT, KmsWorld
 from tools.loadtest.kms import FaultyKms
 
@@ -35,6 +36,8 @@ def test_cold_start_during_a_kms_fault(kms_world: KmsWorld, kms: FaultyKms, faul
     values = kw.world.seed(3)  # a KEK exists: a previous container made it
     container = build_container(kw.settings)  # cold: nothing unwrapped yet
     secret_id, value = next(iter(values.items()))
+    registry = process_backend().registry  # the app's metrics (what /metrics serves)
+    failures_before = registry.get_sample_value("meshhook_kms_failures_total") or 0.0
     kms.fail(fault)
     try:
         with TestClient(create_app(container=lambda: container)) as http, caplog.at_level(logging.INFO):
@@ -47,6 +50,8 @@ def test_cold_start_during_a_kms_fault(kms_world: KmsWorld, kms: FaultyKms, faul
 
             transient = fault in TRANSIENT
             assert kms.faulted["Decrypt"] == (2 if transient else 1)  # one retry, or none for a refusal
+            # One failed call (botocore's retry is inside it), counted once.
+            assert registry.get_sample_value("meshhook_kms_failures_total") - failures_before == 1
             kms_lines = [r for r in caplog.records if r.name == "meshhook_secrets.kms"]
             assert len(kms_lines) == 1, [r.getMessage() for r in kms_lines]
             line = kms_lines[0]

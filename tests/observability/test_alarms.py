@@ -18,7 +18,7 @@ from shared.observability.metrics import CATALOG, REQUESTS, SERVER_ERRORS
 ROOT = Path(__file__).resolve().parents[2]
 ALARMS = {  # resource -> what the alarm name ends with (and docs/operations.md names)
     "ServerErrorRateAlarm": "5xx-rate", "IntegrityFailureAlarm": "integrity-failure",
-    "KekTooOldAlarm": "kek-too-old", "RotationFailureAlarm": "rotation-failure",
+    "KekTooOldAlarm": "kek-too-old", "RotationFailureAlarm": "rotation-failure", "KmsFailureAlarm": "kms-failure",
 }
 
 
