@@ -22,6 +22,7 @@ import psycopg
 
 from shared.auth.tokens import mint_runner_token, mint_user_token
 from shared.cli.bench.stats import percentile
+from shared.cli.dev.stack import free_port
 from shared.config import Settings
 
 
@@ -81,16 +82,8 @@ def _meta(row: tuple) -> dict:
     return {"id": str(row[0]), "name": row[2], "version": row[4], "updated_at": row[6].isoformat()}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(settings: Settings, dsn: str | None = None) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": dsn or settings.database_url.get_secret_value(),
            "SUPABASE_JWT_SECRET": settings.supabase_jwt_secret.get_secret_value(),
            "MESHHOOK_ROOT_KEY": settings.meshhook_root_key.get_secret_value(),
