@@ -39,5 +39,6 @@ def print_compare(rows: list[Row], saved_path: str) -> None:
         old = saved.get(r["bench"])
         if r.get("ratio") is None or old is None or old.get("ratio") is None:
             continue
-        changed = "  (baseline then: " + str(old.get("baseline")) + ")" if old.get("baseline") != r.get("baseline") else ""
+        changed = "  (baseline then: " + str(old.get("baseline")) + ")" \
+            if old.get("baseline") not in (None, r.get("baseline")) else ""  # None: a run that did not say
         print(f"{r['bench']:<48} {old['ratio']:>7.2f}x {r['ratio']:>7.2f}x {r['ratio'] / old['ratio']:>8.2f}x{changed}")
