@@ -9,6 +9,7 @@ worker thread, so the fetch never holds the event loop (shared/auth/jwks.py)."""
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
@@ -84,3 +85,28 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 Service = Annotated[SecretsService, Depends(get_service)]
 Requester = Annotated[RequestInfo, Depends(get_request_info)]
 IfMatch = Annotated[int | None, Depends(get_if_match)]
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """What a route that writes a new version of one secret (update, rollback) is given:
+    the caller, the service, the request's facts, the version it replaces (If-Match) and
+    the response, whose ETag `tagged` sets."""
+
+    principal: Principal
+    service: SecretsService
+    request: RequestInfo
+    if_match: int | None
+    response: Response
+
+    def tagged(self, meta: SecretMeta) -> SecretMeta:
+        return tag_version(self.response, meta)
+
+
+async def get_new_version(
+    principal: CurrentPrincipal, service: Service, request: Requester, if_match: IfMatch, response: Response,
+) -> NewVersion:
+    return NewVersion(principal, service, request, if_match, response)
+
+
+VersionWrite = Annotated[NewVersion, Depends(get_new_version)]

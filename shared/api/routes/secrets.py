@@ -10,7 +10,13 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service, tag_version
+from shared.api.deps import (
+    CurrentPrincipal,
+    Requester,
+    Service,
+    VersionWrite,
+    tag_version,
+)
 from shared.api.errors import COMMON, responses
 from shared.api.routes.table import RouteTable
 from shared.api.schemas import (
@@ -60,16 +66,13 @@ def get_secret(
 
 @routes.put("/{secret_id}", name="update_secret", response_model=SecretEnvelope,
             responses=responses(*COMMON, 403, 412, 413))
-def update_secret(
-    project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, principal: CurrentPrincipal,
-    service: Service, request: Requester, if_match: IfMatch, response: Response,
-) -> SecretEnvelope:
+def update_secret(project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecret, write: VersionWrite) -> SecretEnvelope:
     """Rotate the value (version + 1) and/or change the description or rotation period.
     The name is fixed."""
     fields = {f: getattr(body, f) for f in ("description", "rotation_period_days") if f in body.model_fields_set}
-    meta = service.update(principal, request, project_id, secret_id, value=body.value, fields=fields,
-                          if_match=if_match)
-    return SecretEnvelope(secret=tag_version(response, meta))
+    meta = write.service.update(write.principal, write.request, project_id, secret_id, value=body.value,
+                                fields=fields, if_match=write.if_match)
+    return SecretEnvelope(secret=write.tagged(meta))
 
 
 @routes.delete("/{secret_id}", name="delete_secret", status_code=204,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Response
-
-from shared.api.deps import CurrentPrincipal, IfMatch, Requester, Service, tag_version
+from shared.api.deps import CurrentPrincipal, Service, VersionWrite
 from shared.api.errors import COMMON, responses
 from shared.api.routes.table import RouteTable
 from shared.api.schemas import RollbackSecret, SecretEnvelope, VersionList
@@ -28,11 +26,10 @@ def versions(
 @routes.post("/{secret_id}/rollback", name="rollback_secret", response_model=SecretEnvelope,
              responses=responses(*COMMON, 403, 412, 413))
 def rollback_secret(
-    project_id: uuid.UUID, secret_id: uuid.UUID, body: RollbackSecret, principal: CurrentPrincipal,
-    service: Service, request: Requester, if_match: IfMatch, response: Response,
+    project_id: uuid.UUID, secret_id: uuid.UUID, body: RollbackSecret, write: VersionWrite,
 ) -> SecretEnvelope:
     """A new version holding a kept version's value (re-encrypted with a fresh key, never
     shown). `If-Match` as for PUT; 404 if that version is not kept."""
-    meta = rollback(service, principal, request, project_id, secret_id, version=body.version,
-                    if_match=if_match)
-    return SecretEnvelope(secret=tag_version(response, meta))
+    meta = rollback(write.service, write.principal, write.request, project_id, secret_id, version=body.version,
+                    if_match=write.if_match)
+    return SecretEnvelope(secret=write.tagged(meta))
