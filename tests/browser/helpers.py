@@ -115,3 +115,13 @@ def focus_by_tab(page: Page, name: str, limit: int = 80) -> None:
         if page.evaluate(script) == name:
             return
     raise AssertionError(f"Tab never reached {name!r}")
+
+
+def press_by_tab(page: Page, name: str, filter: str | None = None) -> None:
+    """From the Filter box (filled with `filter` first, when given), Tab to `name` and press Enter."""
+    box = page.get_by_label("Filter")
+    if filter is not None:
+        box.fill(filter)
+    box.focus()
+    focus_by_tab(page, name)
+    page.keyboard.press("Enter")

@@ -17,7 +17,7 @@ from tests.browser.helpers import (
     button_boxes,
     create_via_api,
     fake_value,
-    focus_by_tab,
+    press_by_tab,
     row,
     unique,
 )
@@ -181,11 +181,8 @@ def test_keyboard_only_rotate(open_as, api, dev_server):
     name = unique("KEYROT")
     create_via_api(api, dev_server, name, fake_value("keyrot"))
     page = open_as("editor").page
-    page.get_by_label("Filter").fill(name)
-    page.get_by_label("Filter").focus()
 
-    focus_by_tab(page, f"Rotate {name}")
-    page.keyboard.press("Enter")
+    press_by_tab(page, f"Rotate {name}", filter=name)
     dialog = page.get_by_role("dialog", name=f"Rotate {name}")
     expect(dialog.get_by_label("New value")).to_be_focused()
     page.keyboard.type(fake_value("keyrot2"))

@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     create_via_api,
     fake_value,
     focus_by_tab,
+    press_by_tab,
     row,
     secret_via_api,
     secrets_path,
@@ -140,11 +141,8 @@ def test_keyboard_only_rollback(open_as, api, dev_server):
     secret = create_via_api(api, dev_server, name, first)
     rotate_via_api(api, dev_server, secret, fake_value("k2"))
     page = open_as("editor").page
-    page.get_by_label("Filter").fill(name)
-    page.get_by_label("Filter").focus()
 
-    focus_by_tab(page, f"Details of {name}")
-    page.keyboard.press("Enter")
+    press_by_tab(page, f"Details of {name}", filter=name)
     details = page.get_by_role("dialog", name=name)
     expect(details).to_be_visible()
     focus_by_tab(page, f"Roll back to v1 of {name}")
@@ -291,9 +289,7 @@ def test_import_from_a_chosen_json_file(open_as, api, dev_server, tmp_path):
 def test_keyboard_only_import(open_as, api, dev_server):
     name, value = unique("KEYIMP"), fake_value("keyimp")
     page = open_as("editor").page
-    page.get_by_label("Filter").focus()
-    focus_by_tab(page, "Import")
-    page.keyboard.press("Enter")
+    press_by_tab(page, "Import")
     dialog = page.get_by_role("dialog", name="Import secrets")
     expect(dialog).to_be_visible()
     focus_by_tab(page, "Contents")  # File, Format, then the text (its label names it)

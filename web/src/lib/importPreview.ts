@@ -13,10 +13,16 @@ import { byteLength, NAME_PATTERN, VALUE_MAX_BYTES } from './validation';
 export type ImportFormat = 'dotenv' | 'json';
 export type ConflictMode = 'fail' | 'skip' | 'overwrite';
 
-export const CONFLICT_MODES: { key: ConflictMode; label: string }[] = [
-	{ key: 'fail', label: 'Stop: import nothing' },
-	{ key: 'skip', label: 'Skip it, keep the existing' },
-	{ key: 'overwrite', label: 'Overwrite (a new version)' }
+/** The file formats, for import and export alike (an exported .env imports back as it is). */
+export const FILE_FORMATS: { value: ImportFormat; label: string }[] = [
+	{ value: 'dotenv', label: '.env (NAME=value lines)' },
+	{ value: 'json', label: 'JSON object' }
+];
+
+export const CONFLICT_MODES: { value: ConflictMode; label: string }[] = [
+	{ value: 'fail', label: 'Stop: import nothing' },
+	{ value: 'skip', label: 'Skip it, keep the existing' },
+	{ value: 'overwrite', label: 'Overwrite (a new version)' }
 ];
 
 export interface Entry {

@@ -3,10 +3,10 @@ import type { Secret } from './api';
 
 export type SortKey = 'name' | 'updated' | 'last_used';
 
-export const SORTS: { key: SortKey; label: string }[] = [
-	{ key: 'name', label: 'Name (A–Z)' },
-	{ key: 'updated', label: 'Recently updated' },
-	{ key: 'last_used', label: 'Recently used' }
+export const SORTS: { value: SortKey; label: string }[] = [
+	{ value: 'name', label: 'Name (A–Z)' },
+	{ value: 'updated', label: 'Recently updated' },
+	{ value: 'last_used', label: 'Recently used' }
 ];
 
 /** How a workflow step refers to the secret (docs/integration.md). */
