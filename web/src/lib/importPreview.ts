@@ -2,8 +2,9 @@
 // (a .env file or a JSON object), which problems the server will report by line or key,
 // and which secrets would be created, updated or skipped against the list as loaded.
 //
-// The API has no dry run, so this is a forecast: the import itself is all or nothing
-// and the server checks everything again. The .env reading follows python-dotenv's
+// A forecast, so that no value leaves the browser before the user chooses Import (the
+// API's `dry_run` answers authoritatively, but needs the values): the import itself is
+// all or nothing and the server checks everything again. The .env reading follows python-dotenv's
 // parser, which the server uses (quotes, escapes, `export`, comments, multi-line
 // values), so line numbers match the server's. No value is kept: an entry carries only
 // its name, where it is and its size in bytes.
