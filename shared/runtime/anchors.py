@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 _ANCHOR_RUN = re.compile(r"[A-Za-z0-9._-]+")  # characters that no transport escapes
 _ANCHOR_MIN, _ANCHOR_MAX = 6, 32
+# A form whose longest run is shorter than this is its own anchor (any characters), if that
+# is longer: one short anchor among long ones makes V8's RegExp (clients/js) twice as slow.
+_ANCHOR_LONG = 16
 
 Leaf = tuple[str, list[tuple[str, int, bool]]]  # an anchor; its forms, their offsets, whole-token
 
@@ -101,7 +104,8 @@ def group_by_anchor(forms: set[str]) -> dict[str, list[tuple[str, int]]]:
         anchor = next((a for a in by_anchor if a in form), None)
         if anchor is None:
             run = max(_ANCHOR_RUN.findall(form), key=len, default="")
-            anchor = (run if len(run) >= _ANCHOR_MIN else form)[:_ANCHOR_MAX]
+            long = run if len(run) >= _ANCHOR_LONG or len(form) <= len(run) else form
+            anchor = (long if len(long) >= _ANCHOR_MIN else form)[:_ANCHOR_MAX]
             by_anchor[anchor] = []
         by_anchor[anchor].append((form, form.find(anchor)))
     return by_anchor

@@ -306,6 +306,30 @@ def test_extra_fields_can_be_left_alone_for_speed():
     assert record.msg == MASK and record.args is None and record.auth == TOKEN
 
 
+def test_a_non_str_message_and_a_str_subclass_message_are_masked(log, engine):
+    class Token:
+        def __str__(self) -> str:
+            return f"object holding {TOKEN}"
+
+    class Text(str):
+        pass
+
+    log.info(Token())
+    log.info(Text("sub %s"), TOKEN)
+    log.info(Text(f"plain {TOKEN}"))
+    assert log.output() == f"INFO object holding {MASK}\nINFO sub {MASK}\nINFO plain {MASK}\n"
+
+
+def test_a_record_class_with_its_own_get_message_is_asked_for_its_message(engine):
+    class BraceRecord(logging.LogRecord):  # as a `{}`-style record factory makes them
+        def getMessage(self) -> str:
+            return str(self.msg).format(*self.args)
+
+    record = BraceRecord("x", logging.INFO, __file__, 1, "token={}", (TOKEN,), None)
+    Redactor([TOKEN]).logging_filter().filter(record)
+    assert record.msg == f"token={MASK}" and record.args is None
+
+
 def test_non_ascii_log_lines_are_masked(log, engine):
     log.warning("héllo %s ☃", TRICKY)
     assert log.output() == f"WARNING héllo {MASK} ☃\n"
