@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 TOKEN_KEY = "meshhook-secrets.access_token"
-WRITE_OR_REVEAL = re.compile(r"^(New secret|Create a secret|Rotate|Delete|Reveal|Copy value|Edit description|Import|Export|Roll back)\b")
+WRITE_OR_REVEAL = re.compile(r"^(New secret|Create a secret|Rotate|Delete|Reveal|Copy value|Edit description|Edit rotation reminder|Import|Export|Roll back)\b")
 
 
 def assert_value_not_leaked(session, value: str) -> None:

@@ -127,6 +127,7 @@ def test_each_role_sees_exactly_its_controls(open_as, api, dev_server, role):
     details = page.get_by_role("dialog", name=name)
     expect(details).to_contain_text("for the role test")
     expect(details.get_by_role("button", name="Edit description")).to_have_count(0 if role == "viewer" else 1)
+    expect(details.get_by_role("button", name="Edit rotation reminder")).to_have_count(0 if role == "viewer" else 1)
 
 
 # --------------------------------------------------------------------------- details, reference, sort
@@ -153,6 +154,45 @@ def test_edit_description_sends_only_the_description(open_as, api, dev_server):
     page.keyboard.press("Escape")
     expect(row(page, name)).to_contain_text("after, edited in the details panel")
     expect(page.get_by_role("status").filter(has_text=f"Saved the description of {name}")).to_be_visible()
+
+
+def test_a_rotation_reminder_is_set_refused_when_bad_and_removed(open_as, api, dev_server):
+    name = unique("REMIND")
+    secret = create_via_api(api, dev_server, name, fake_value("remind"))
+    page = open_as("editor").page
+    row(page, name).get_by_role("button", name=f"Details of {name}").click()
+    details = page.get_by_role("dialog", name=name)
+    expect(details).to_contain_text("No reminder")
+    details.get_by_role("button", name="Edit rotation reminder").click()
+    field = details.get_by_role("textbox", name="Remind to rotate every (days)")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("")
+
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.method) if r.method == "PUT" else None)
+    for bad in ("0", "3651", "1.5", "ninety"):  # refused here, never sent
+        field.fill(bad)
+        expect(details.get_by_role("button", name="Save reminder")).to_have_attribute("aria-disabled", "true")
+        expect(details.locator(".field-error")).to_be_visible()
+    assert sent == []
+
+    field.fill("30")
+    with page.expect_request(lambda r: r.method == "PUT") as put:
+        details.get_by_role("button", name="Save reminder").click()
+    assert json.loads(put.value.post_data) == {"rotation_period_days": 30}
+    assert "if-match" not in {k.lower() for k in put.value.headers}
+    expect(details).to_contain_text("every 30 days")
+    expect(page.get_by_role("status").filter(has_text=f"Saved the rotation reminder of {name}")).to_be_visible()
+
+    details.get_by_role("button", name="Edit rotation reminder").click()
+    expect(field).to_have_value("30")
+    field.fill("")
+    with page.expect_request(lambda r: r.method == "PUT") as put:
+        details.get_by_role("button", name="Save reminder").click()
+    assert json.loads(put.value.post_data) == {"rotation_period_days": None}
+    expect(details).to_contain_text("No reminder")
+    stored = api("viewer").get(f"/api/projects/{dev_server.project_id}/secrets/{secret['id']}").json()["secret"]
+    assert (stored["rotation_period_days"], stored["version"]) == (None, 1)  # metadata only: no new version
 
 
 def test_copy_reference_and_sort(open_as, api, dev_server):

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+	rotationDays,
+	ROTATION_MAX_DAYS,
 	byteLength,
 	charCount,
 	descriptionProblem,
@@ -54,5 +56,23 @@ describe('descriptions', () => {
 		expect(charCount('🔑🔑')).toBe(2);
 		expect(descriptionProblem('🔑'.repeat(500))).toBeNull();
 		expect(descriptionProblem('x'.repeat(501))).toMatch(/501 characters; the limit is 500/);
+	});
+});
+
+describe('rotation reminders', () => {
+	it('takes whole days from 1 to the maximum, or empty for none', () => {
+		expect(rotationDays('')).toEqual({ days: null, problem: null });
+		expect(rotationDays('  ')).toEqual({ days: null, problem: null });
+		expect(rotationDays(' 90 ')).toEqual({ days: 90, problem: null });
+		expect(rotationDays('1').days).toBe(1);
+		expect(rotationDays(String(ROTATION_MAX_DAYS)).days).toBe(ROTATION_MAX_DAYS);
+	});
+
+	it('refuses what the server would refuse', () => {
+		for (const text of ['0', String(ROTATION_MAX_DAYS + 1), '-3', '1.5', '1e3', 'ninety', '９０', '0x10']) {
+			const parsed = rotationDays(text);
+			expect(parsed.days, text).toBeNull();
+			expect(parsed.problem, text).not.toBeNull();
+		}
 	});
 });

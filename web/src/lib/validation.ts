@@ -43,3 +43,17 @@ export function descriptionProblem(description: string): string | null {
 export function formatBytes(bytes: number): string {
 	return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
+
+export const ROTATION_MAX_DAYS = 3650;
+
+/** A rotation reminder as typed: whole days from 1 to 3650, or empty for none. */
+export function rotationDays(text: string): { days: number | null; problem: string | null } {
+	const trimmed = text.trim();
+	if (!trimmed) return { days: null, problem: null };
+	if (!/^\d+$/.test(trimmed)) return { days: null, problem: 'Enter a whole number of days, or leave it empty.' };
+	const days = Number(trimmed);
+	if (days < 1 || days > ROTATION_MAX_DAYS) {
+		return { days: null, problem: `Between 1 and ${ROTATION_MAX_DAYS} days, or empty for no reminder.` };
+	}
+	return { days, problem: null };
+}

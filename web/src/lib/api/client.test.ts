@@ -171,7 +171,7 @@ describe('versions, rollback, copy, import, export', () => {
 
 	it('imports with the conflict mode', async () => {
 		const f = fakeFetch(200, { created: ['A'], updated: [], skipped: [] });
-		const input = { format: 'dotenv' as const, content: 'A=sk_test_fake', on_conflict: 'skip' as const };
+		const input = { format: 'dotenv' as const, content: 'A=sk_test_fake', on_conflict: 'skip' as const, dry_run: false };
 		expect(await api(f).importSecrets('p', input)).toEqual({ created: ['A'], updated: [], skipped: [] });
 		expect(f.calls[0].url).toBe('/api/projects/p/secrets/import');
 		expect(body(f.calls[0])).toEqual(input);
