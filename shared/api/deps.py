@@ -91,16 +91,13 @@ IfMatch = Annotated[int | None, Depends(get_if_match)]
 class NewVersion:
     """What a route that writes a new version of one secret (update, rollback) is given:
     the caller, the service, the request's facts, the version it replaces (If-Match) and
-    the response, whose ETag `tagged` sets."""
+    the response, for its ETag (tag_version)."""
 
     principal: Principal
     service: SecretsService
     request: RequestInfo
     if_match: int | None
     response: Response
-
-    def tagged(self, meta: SecretMeta) -> SecretMeta:
-        return tag_version(self.response, meta)
 
 
 async def get_new_version(

@@ -8,6 +8,7 @@ of their own. Anything else leaves unchanged, as the bug it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import psycopg
 
@@ -65,6 +66,18 @@ _BY_SQLSTATE: dict[str, type[StoreError]] = {
 }
 
 
+# The checks that are statements failing on purpose (the meshhook.require_* functions), by
+# code: what each becomes, read from the error's text or detail (a number, or names).
+_FAILED_CHECKS: dict[str, Callable[[psycopg.errors.Diagnostic], BaseException]] = {
+    NOT_MEMBER: lambda diag: NotFound("project not found"),  # exactly as for a missing project
+    ROLE_TOO_LOW: lambda diag: Forbidden(diag.message_primary or ""),  # its text: the role needed
+    NO_ROOM: lambda diag: NoRoom(int(diag.message_detail or 0)),
+    NO_SECRET: lambda diag: NotFound("secret not found"),
+    VERSION_MOVED: lambda diag: VersionMoved(int(diag.message_detail or 0)),
+    UNKNOWN_NAMES: lambda diag: UnknownNames(json.loads(diag.message_detail or "[]")),
+}
+
+
 def translate(exc: BaseException) -> BaseException:
     """The exception to raise instead of `exc` (itself when it is not a database error)."""
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.QueryCanceled,
@@ -76,18 +89,8 @@ def translate(exc: BaseException) -> BaseException:
         # (a COMMIT answered twice as the server or the pooler restarted). Whether that COMMIT
         # took effect is unknown, as with a lost connection: a 503, never a 500.
         return Unavailable()
-    if isinstance(exc, psycopg.Error) and exc.sqlstate in (NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM):
-        if exc.sqlstate == NOT_MEMBER:
-            return NotFound("project not found")
-        if exc.sqlstate == ROLE_TOO_LOW:  # the function's own text: the role needed
-            return Forbidden(exc.diag.message_primary or "")
-        return NoRoom(int(exc.diag.message_detail or 0))
-    if isinstance(exc, psycopg.Error) and exc.sqlstate in (UNKNOWN_NAMES, NO_SECRET, VERSION_MOVED):
-        if exc.sqlstate == NO_SECRET:
-            return NotFound("secret not found")
-        if exc.sqlstate == VERSION_MOVED:
-            return VersionMoved(int(exc.diag.message_detail or 0))
-        return UnknownNames(json.loads(exc.diag.message_detail or "[]"))
+    if isinstance(exc, psycopg.Error) and exc.sqlstate in _FAILED_CHECKS:
+        return _FAILED_CHECKS[exc.sqlstate](exc.diag)
     if isinstance(exc, psycopg.Error):
         kind = _BY_SQLSTATE.get(exc.sqlstate or "")
         if kind is not None:

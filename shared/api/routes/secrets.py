@@ -72,7 +72,7 @@ def update_secret(project_id: uuid.UUID, secret_id: uuid.UUID, body: UpdateSecre
     fields = {f: getattr(body, f) for f in ("description", "rotation_period_days") if f in body.model_fields_set}
     meta = write.service.update(write.principal, write.request, project_id, secret_id, value=body.value,
                                 fields=fields, if_match=write.if_match)
-    return SecretEnvelope(secret=write.tagged(meta))
+    return SecretEnvelope(secret=tag_version(write.response, meta))
 
 
 @routes.delete("/{secret_id}", name="delete_secret", status_code=204,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.api.deps import CurrentPrincipal, Service, VersionWrite
+from shared.api.deps import CurrentPrincipal, Service, VersionWrite, tag_version
 from shared.api.errors import COMMON, responses
 from shared.api.routes.table import RouteTable
 from shared.api.schemas import RollbackSecret, SecretEnvelope, VersionList
@@ -32,4 +32,4 @@ def rollback_secret(
     shown). `If-Match` as for PUT; 404 if that version is not kept."""
     meta = rollback(write.service, write.principal, write.request, project_id, secret_id, version=body.version,
                     if_match=write.if_match)
-    return SecretEnvelope(secret=write.tagged(meta))
+    return SecretEnvelope(secret=tag_version(write.response, meta))
