@@ -12,7 +12,8 @@
 --
 -- The service calls it as (shared/store/secrets.py, resolve_sealed)
 --   with r as materialized (select * from meshhook.resolve_for_run(...))
---   select r.* from r where meshhook.require_every_name((select array_agg(...) from r), names)
+--   select <the columns that open a value> from r
+--    where meshhook.require_every_name((select array_agg(lowered_name) from r), names)
 -- The missing names are the requested ones absent from what resolve_for_run returned, in
 -- its own snapshot: no second look at the table, so no race can name a wrong set.
 create function meshhook.require_every_name(p_found text[], p_wanted text[]) returns boolean
@@ -34,7 +35,7 @@ $$;
 revoke all on function meshhook.require_every_name(text[], text[]) from public, anon, authenticated;
 grant execute on function meshhook.require_every_name(text[], text[]) to meshhook_api;
 
--- An update or rollback that names the version it replaces (If-Match) knows the new
+-- An update that names the version it replaces (If-Match) knows the new
 -- version's number before it reads anything: it seals the value first and sends the whole
 -- write at once. This locks the secret's row, as the write's own SELECT ... FOR UPDATE did,
 -- and fails if there is no such secret the caller can see (MH414: 404) or it is at another

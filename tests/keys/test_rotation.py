@@ -9,10 +9,14 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from shared.auth.principal import Principal
 from shared.crypto.root_keys import LocalRootKey
-from shared.keys.keystore import RootKeyMismatch
+from shared.keys.keystore import KeyStore, RootKeyMismatch
 from shared.keys.rewrap import DekIntegrityError
 from shared.keys.rotate import Policy, rotate_keks
+from shared.secrets.resolve import resolve_secrets
+from shared.secrets.service import SecretsService
+from shared.store.models import RequestInfo
 from tests.keys.conftest import (
     audit_actions,
     decrypt_all,
@@ -212,12 +216,6 @@ def test_deadline_stops_early_and_a_rerun_finishes(world):
 
 def test_a_resolve_after_a_rotation_elsewhere_opens_every_value_and_is_recorded_once(world):
     # GIVEN a service whose cached keyring predates a rotation done by another process
-    from shared.auth.principal import Principal
-    from shared.keys.keystore import KeyStore
-    from shared.secrets.resolve import resolve_secrets
-    from shared.secrets.service import SecretsService
-    from shared.store.models import RequestInfo
-
     service = SecretsService(world.db, KeyStore(world.db, world.root))
     old = world.seed(1, "OLD")
     service.keys.keyring()  # cached: the first KEK only
