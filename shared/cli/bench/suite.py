@@ -27,6 +27,7 @@ from shared.cli.bench.cold import bench_cold_start
 from shared.cli.bench.fresh import fresh_database
 from shared.cli.bench.report import print_compare, print_table
 from shared.cli.bench.stats import best_of
+from shared.cli.dev.seed import crowd_platform
 from shared.config import Settings
 from shared.container import Container, build_container
 from shared.store.models import RequestInfo
@@ -34,9 +35,14 @@ from shared.store.models import RequestInfo
 Row = dict[str, object]
 
 
+# Other teams' projects in the bench's database: MeshHook's scale, not an empty table.
+PLATFORM_PROJECTS = 100_000
+
+
 def seed_project(dsn: str, container: Container, n: int) -> tuple[uuid.UUID, uuid.UUID, list[str]]:
     owner, project_id = uuid.uuid4(), uuid.uuid4()
     with psycopg.connect(dsn, autocommit=True) as conn:
+        crowd_platform(conn, PLATFORM_PROJECTS)
         conn.execute("insert into auth.users (id) values (%s)", (owner,))
         conn.execute("insert into public.projects (id, owner, name) values (%s, %s, 'bench')", (project_id, owner))
     names = [f"BENCH_{i:03d}" for i in range(n)]
