@@ -47,6 +47,4 @@ def add_versions(
         NewVersion(secret_id, current[secret_id],
                    seal_value(ring, raw, Binding(project_id, secret_id, current[secret_id])))
         for secret_id, _, raw in new])
-    written = repo.set_current_versions(conn, current)
-    versions.prune_versions(conn, current, keep)
-    return written
+    return repo.set_current_versions(conn, current, keep)

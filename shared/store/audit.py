@@ -52,15 +52,9 @@ def insert_audit(
     """Queued on a caller's Batch: it commits with the transaction, before any value the
     transaction read can leave the service. `secret_name=NAME_OF_ROW`: the name is read
     from the secret's row by the statement itself (a write that never read the row)."""
-    name_sql, name = ("(select s.name from public.project_secrets s where s.id = %s)", secret_id) \
-        if isinstance(secret_name, NameOfRow) else ("%s", secret_name)
-    defer(conn,
-        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
-        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
-        f" values (%s, %s, {name_sql}, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (project_id, secret_id, name, principal.kind, principal.actor_id, principal.run_id,
-         action, outcome, Jsonb(metadata or {}), request.ip_address, request.user_agent),
-    )
+    of_row = isinstance(secret_name, NameOfRow)
+    _insert_events(conn, principal, request, project_id, action, outcome,
+                   [(secret_id, None if of_row else secret_name, metadata or {})], name_of_row=of_row)
 
 
 class NameOfRow:
@@ -75,14 +69,20 @@ def insert_audit_many(
     action: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]],
 ) -> None:
     """One successful event per (secret id, secret name, metadata), in one statement."""
+    _insert_events(conn, principal, request, project_id, action, "success", events, name_of_row=False)
+
+
+def _insert_events(
+    conn: Connection, principal: Principal, request: RequestInfo, project_id: uuid.UUID | None,
+    action: str, outcome: str, events: list[tuple[uuid.UUID | None, str | None, dict[str, Any]]], *,
+    name_of_row: bool,
+) -> None:
+    """`meshhook.insert_events` (migration ..._cached_write_plans.sql), deferred."""
     defer(conn,
-        "insert into public.secret_audit_events (project_id, secret_id, secret_name, actor_type,"
-        " actor_id, run_id, action, outcome, metadata, ip_address, user_agent)"
-        " select %s, u.id, u.name, %s, %s, %s, %s, 'success', u.meta, %s, %s"
-        " from unnest(%s::uuid[], %s::text[], %s::jsonb[]) as u(id, name, meta)",
-        (project_id, principal.kind, principal.actor_id, principal.run_id, action,
+        "select meshhook.insert_events(%s, %s, %s, %s, %s, %s, %s::inet, %s, %s::uuid[], %s::text[], %s::jsonb[], %s)",
+        (project_id, principal.kind, principal.actor_id, principal.run_id, action, outcome,
          request.ip_address, request.user_agent, [e[0] for e in events], [e[1] for e in events],
-         [Jsonb(e[2]) for e in events]),
+         [Jsonb(e[2]) for e in events], name_of_row),
     )
 
 

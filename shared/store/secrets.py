@@ -8,6 +8,10 @@ A secret is a `project_secrets` row (metadata and the number of its current vers
 to MESHHOOK_MAX_VERSIONS `project_secret_versions` rows (shared/store/versions.py), each
 holding one version's wrapped DEK and ciphertext. Statements that write many secrets (import)
 take arrays and run once per batch, not once per secret.
+
+The writes are PL/pgSQL functions (migration ..._cached_write_plans.sql) called from here:
+Postgres keeps a function's plans for the life of the connection, while a statement sent as
+text is parsed and planned, its row-level security policies included, on every request.
 """
 
 from __future__ import annotations
@@ -84,13 +88,10 @@ def metas(result: Result) -> list[SecretMeta]:
 
 
 def insert_secrets(conn: Connection, project_id: uuid.UUID, new: list[NewSecret]) -> Result:
-    """Metadata rows at version 1, in one statement; their versions go in with insert_versions.
-    Read later (metas): the versions and the audit row travel with it."""
+    """Metadata rows at version 1, in one statement (`meshhook.insert_secrets`); their versions
+    go in with insert_versions. Read later (metas): the versions and the audit row travel with it."""
     return later(conn,
-        "insert into public.project_secrets as s (id, project_id, name, description, version,"
-        " rotation_period_days) select u.id, %s, u.name, u.description, 1, u.days"
-        " from unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) with ordinality"
-        f" as u(id, name, description, days, n) order by u.n returning {META}",
+        f"select {META} from meshhook.insert_secrets(%s, %s::uuid[], %s::text[], %s::text[], %s::int[]) s",
         (project_id, [n.id for n in new], [n.name for n in new], [n.description for n in new],
          [n.rotation_period_days for n in new]),
     )
@@ -133,15 +134,12 @@ def by_lowered_names(
     return {r[2].lower(): SecretMeta(*r) for r in rows}
 
 
-def set_current_versions(conn: Connection, current: dict[uuid.UUID, int]) -> Result:
-    """Point each secret at its new current version (a rotation, a rollback, an import);
-    read later (metas)."""
-    return later(conn,
-        "update public.project_secrets s set version = u.version, version_created_at = now(),"
-        " updated_at = now() from unnest(%s::uuid[], %s::int[]) as u(id, version)"
-        f" where s.id = u.id returning {META}",
-        (list(current), list(current.values())),
-    )
+def set_current_versions(conn: Connection, current: dict[uuid.UUID, int], keep: int) -> Result:
+    """Point each secret at its new current version (a rotation, a rollback, an import) and
+    destroy its versions older than the last `keep` (`meshhook.set_current_versions`); read
+    later (metas)."""
+    return later(conn, f"select {META} from meshhook.set_current_versions(%s::uuid[], %s::int[], %s) s",
+                 (list(current), list(current.values()), keep))
 
 
 _EDITABLE = ("description", "rotation_period_days")

@@ -27,26 +27,13 @@ class NewVersion:
 
 
 def insert_versions(conn: Connection, project_id: uuid.UUID, principal: Principal, new: list[NewVersion]) -> None:
-    """All the rows in one statement, each recorded as made by `principal` (deferred: it
-    goes with the next statement or the COMMIT)."""
+    """All the rows in one statement (`meshhook.insert_versions`), each recorded as made by
+    `principal` (deferred: it goes with the next statement or the COMMIT)."""
     defer(conn,
-        "insert into public.project_secret_versions (secret_id, project_id, version, kek_id,"
-        " wrapped_dek, ciphertext, created_by_type, created_by_id)"
-        " select u.id, %s, u.version, u.kek_id, u.dek, u.ct, %s, %s"
-        " from unnest(%s::uuid[], %s::int[], %s::bigint[], %s::bytea[], %s::bytea[])"
-        " as u(id, version, kek_id, dek, ct)",
+        "select meshhook.insert_versions(%s, %s, %s, %s::uuid[], %s::int[], %s::bigint[], %s::bytea[], %s::bytea[])",
         (project_id, principal.kind, principal.actor_id, [n.secret_id for n in new],
          [n.version for n in new], [n.sealed.kek_id for n in new],
          [n.sealed.wrapped_dek for n in new], [n.sealed.ciphertext for n in new]),
-    )
-
-
-def prune_versions(conn: Connection, current: dict[uuid.UUID, int], keep: int) -> None:
-    """Destroy (delete) every version older than the last `keep` of each secret (deferred)."""
-    defer(conn,
-        "delete from public.project_secret_versions v using unnest(%s::uuid[], %s::int[])"
-        " as u(id, version) where v.secret_id = u.id and v.version <= u.version - %s",
-        (list(current), list(current.values()), keep),
     )
 
 

@@ -146,3 +146,50 @@ def test_service_principal_sees_all(container, two_projects):
     service = Principal("service")
     assert [s.name for s in container.service.list(service, a.id)] == ["ONLY_HERE"]
     assert [s.name for s in container.service.list(service, b.id)] == ["ONLY_HERE"]
+
+
+# The request path's write functions (migration ..._cached_write_plans.sql), called straight
+# from SQL as a caller the service would have refused: row-level security still decides.
+WRITE_FUNCTIONS = {
+    "insert_secrets": "select meshhook.insert_secrets(%(project)s, array[gen_random_uuid()], array['SMUGGLED'],"
+                      " array[null::text], array[null::int])",
+    "insert_versions": "select meshhook.insert_versions(%(project)s, 'user', 'x', array[%(secret)s::uuid],"
+                       " array[99], array[(select max(id) from public.secret_keks)], array['\\x01'::bytea],"
+                       " array['\\x01'::bytea])",
+    "insert_events": "select meshhook.insert_events(%(project)s, 'user', 'x', null, 'create', 'success', null,"
+                     " null, array[%(secret)s::uuid], array['FORGED'], array['{}'::jsonb], false)",
+}
+
+
+# A viewer may write audit events (a reveal is audited), so insert_events is tried by an
+# outsider only.
+REFUSED = [(f, who) for f in sorted(WRITE_FUNCTIONS) for who in ("viewer", "outsider")
+           if (f, who) != ("insert_events", "viewer")]
+
+
+def _counts(sql) -> tuple:
+    return sql.execute("select (select count(*) from project_secrets), (select count(*) from"
+                       " project_secret_versions), (select count(*) from secret_audit_events)").fetchone()
+
+
+@pytest.mark.parametrize("function, who", REFUSED)
+def test_write_functions_obey_row_level_security(sql, two_projects, function, who):
+    a, b = two_projects
+    caller = a.members["viewer"] if who == "viewer" else b.owner
+    secret = sql.execute("select id from project_secrets where project_id = %s", (a.id,)).fetchone()[0]
+    before = _counts(sql)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), sql.transaction():
+        as_claims(sql, user(caller))
+        sql.execute(WRITE_FUNCTIONS[function], {"project": a.id, "secret": secret})
+    assert _counts(sql) == before
+
+
+def test_write_functions_run_with_the_callers_rights(sql):
+    """SECURITY DEFINER would skip every policy: each runs as its caller, on a fixed search path."""
+    rows = sql.execute("select proname, prosecdef, proconfig from pg_proc"
+                       " where pronamespace = 'meshhook'::regnamespace and proname = any(%s)",
+                       ([*WRITE_FUNCTIONS, "set_current_versions"],)).fetchall()
+    assert len(rows) == 4
+    for name, definer, config in rows:
+        assert not definer, name
+        assert 'search_path=""' in config, (name, config)
