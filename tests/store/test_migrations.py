@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -131,3 +132,10 @@ def test_a_database_with_part_of_the_old_chain_is_refused_and_left_unchanged(fre
                          env={"DATABASE_URL": fresh_dsn, "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and message in out.stderr and not out.stdout
+
+
+def test_the_supabase_repair_in_the_runbook_names_exactly_the_replaced_versions():
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    (line,) = [x for x in runbook.splitlines() if x.startswith("supabase migration repair --status reverted ")]
+    assert tuple(line.split()[5:]) == BASELINE.replaces
+    assert f"supabase migration repair --status applied {BASELINE.version}" in runbook
