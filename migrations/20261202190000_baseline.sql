@@ -157,7 +157,10 @@ create index secret_audit_events_secret_idx on public.secret_audit_events (secre
 create index secret_audit_events_secret_ids_idx
   on public.secret_audit_events using gin (secret_ids) where secret_ids is not null;
 -- Reveals are rate-limited per user and project, counted from the audit trail itself
--- (so the limit holds across every Lambda container). This index keeps the count cheap.
+-- (so the limit holds across every Lambda container). This index served that count when it
+-- counted reveals only; shared/store/audit.py now counts reveals, copies and exports through
+-- the next one, so a later migration may drop this one (kept here: the baseline builds
+-- exactly what the files it replaces built).
 create index secret_audit_events_actor_recent_idx
   on public.secret_audit_events (project_id, actor_id, created_at)
   where action = 'reveal' and outcome = 'success';
@@ -519,7 +522,7 @@ grant execute on function meshhook.require_room(uuid, integer, integer) to meshh
 
 -- An update that names the version it replaces (If-Match) knows the new
 -- version's number before it reads anything: it seals the value first and sends the whole
--- write at once. This locks the secret's row, as the write's own SELECT ... FOR UPDATE did,
+-- write at once. This locks the secret's row (FOR UPDATE, as a write that reads first does),
 -- and fails if there is no such secret the caller can see (MH414: 404) or it is at another
 -- version (MH412: 412, the version it is at in the detail). Returns the secret's name.
 create function meshhook.require_version(p_project uuid, p_secret uuid, p_version integer) returns text

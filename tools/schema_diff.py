@@ -2,9 +2,10 @@
 
 `python -m tools.schema_diff REV` (REV: a git revision that still holds the old files, e.g.
 `main` before the squash) starts an embedded Postgres, builds database A from the replaced
-versions as REV had them and database B from today's migrations/, both after the Supabase
-compatibility script, and compares `pg_dump --schema-only --no-owner` and the catalogs that
-say who may do what. Prints a count per catalog and every difference; exits 1 on any.
+versions as REV had them and database B from the baseline alone (migrations/'s first file),
+each file in its own transaction after the Supabase compatibility script, and compares
+`pg_dump --schema-only --no-owner` and the catalogs that say who may do what. Prints a
+count per catalog and every difference; exits 1 on any.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from shared.cli.dev.embedded import pg_bin, start_embedded_postgres
-from shared.store.migrate import COMPAT_SCRIPT, apply_migrations, discover
+from shared.store.migrate import COMPAT_SCRIPT, discover
 
 _SCHEMAS = "('public', 'meshhook', 'auth')"
 CATALOGS = {
@@ -48,23 +49,29 @@ CATALOGS = {
 }
 
 
-def _build_old(dsn: str, rev: str) -> None:
-    """The replaced files as `rev` had them, each in its own transaction, as the runner ran them."""
+def _old_chain(rev: str) -> list[str]:
+    """The files the baseline replaces, as `rev` had them."""
     names = subprocess.run(["git", "ls-tree", "--name-only", rev, "migrations/"], check=True,
                            capture_output=True, text=True).stdout.split()
+    texts = []
+    for version in discover()[0].replaces:
+        (name,) = [n for n in names if Path(n).name.startswith(version + "_")]
+        texts.append(subprocess.run(["git", "show", f"{rev}:{name}"], check=True, capture_output=True,
+                                    text=True).stdout)
+    return texts
+
+
+def _build(dsn: str, migrations: list[str]) -> None:
+    """Each file in its own transaction, as shared/store/migrate.py runs them."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(COMPAT_SCRIPT.read_text())
-        for version in discover()[0].replaces:
-            (name,) = [n for n in names if Path(n).name.startswith(version + "_")]
-            sql = subprocess.run(["git", "show", f"{rev}:{name}"], check=True, capture_output=True,
-                                 text=True).stdout
+        for sql in migrations:
             with conn.transaction():
                 conn.execute(sql)
 
 
 def _dump(dsn: str) -> list[str]:
-    out = subprocess.run([pg_bin("pg_dump"), "--schema-only", "--no-owner", "--dbname", dsn,
-                          "--exclude-table", "meshhook.schema_migrations"],
+    out = subprocess.run([pg_bin("pg_dump"), "--schema-only", "--no-owner", "--dbname", dsn],
                          check=True, capture_output=True, text=True).stdout
     # \restrict / \unrestrict carry a random key per dump.
     return [line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict"))]
@@ -78,15 +85,14 @@ def main(rev: str) -> int:
             conn.execute(f"drop database if exists {db}")
             conn.execute(f"create database {db}")
             dsns[db] = make_conninfo(admin, dbname=db)
-    _build_old(dsns["schema_old"], rev)
-    apply_migrations(dsns["schema_new"], supabase_compat=True)
+    _build(dsns["schema_old"], _old_chain(rev))
+    _build(dsns["schema_new"], [discover()[0].path.read_text()])
     differences = 0
     for label, query in CATALOGS.items():
         rows = {}
         for db, dsn in dsns.items():
             with psycopg.connect(dsn) as conn:
-                # The runner's own ledger is not part of the schema (A is built without it).
-                rows[db] = sorted((r for r in conn.execute(query) if "schema_migrations" not in repr(r)), key=repr)
+                rows[db] = sorted(conn.execute(query).fetchall(), key=repr)
         same = rows["schema_old"] == rows["schema_new"]
         differences += not same
         print(f"{label}: {len(rows['schema_old'])} old, {len(rows['schema_new'])} new, {'same' if same else 'DIFFER'}")
