@@ -50,10 +50,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from shared.store.migrate import apply_migrations
+    from shared.store.migrate import BaselineMismatch, apply_migrations
 
-    applied = apply_migrations(_require_env("DATABASE_URL"), supabase_compat=args.supabase_compat)
-    print("\n".join(f"applied {name}" for name in applied) or "up to date")
+    try:
+        report = apply_migrations(_require_env("DATABASE_URL"), supabase_compat=args.supabase_compat)
+    except BaselineMismatch as exc:
+        raise SystemExit(f"meshhook-secrets migrate: {exc}") from None
+    print("\n".join(report) or "up to date")
     return 0
 
 

@@ -15,9 +15,9 @@ import psycopg
 from shared.errors import Forbidden, NotFound, Unavailable
 
 KEK_NOT_ACTIVE = "MH001"  # raised by the require_active_kek trigger (migrations)
-# Raised by meshhook.require_role / require_room (migrations ..._checks_as_statements.sql).
+# Raised by meshhook.require_role / require_room (migrations/..._baseline.sql).
 NOT_MEMBER, ROLE_TOO_LOW, NO_ROOM = "MH404", "MH403", "MH409"
-# Raised by meshhook.require_every_name and require_version (migrations ..._one_trip_checks.sql).
+# Raised by meshhook.require_every_name and require_version (the same file).
 UNKNOWN_NAMES, NO_SECRET, VERSION_MOVED = "MH410", "MH414", "MH412"
 
 

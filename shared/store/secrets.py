@@ -173,9 +173,9 @@ def resolve_sealed(
     """In ONE statement, and with the COMMIT in the same round trip: fetch the current
     versions' sealed values, stamp last_used_at (at most once a minute, never waiting on
     another run), write the audit event. If a name is missing the statement fails
-    (UnknownNames) and all of it rolls back. The SQL is `meshhook.resolve_for_run` (migrations
-    ..._resolve_function.sql, ..._resolve_audit_once.sql), a function so that its plan is
-    cached per session, and `meshhook.require_every_name` (..._one_trip_checks.sql)."""
+    (UnknownNames) and all of it rolls back. The SQL is `meshhook.resolve_for_run` (migrations/
+    ..._baseline.sql, "The service's functions"), a function so that its plan is cached per
+    session, and `meshhook.require_every_name` (beside it)."""
     rows = read(conn, _RESOLVE, (lowered_names, project_id, principal.kind, principal.actor_id,
                                  principal.run_id, request.ip_address, request.user_agent),
                 then_commit=True).fetchall()

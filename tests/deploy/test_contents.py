@@ -31,7 +31,7 @@ def test_only_runtime_code_ships(artifact):
     names = artifact.names()
     assert "functions/create_secret.py" in names and "shared/api/app.py" in names
     assert "shared/store/migrations/compat/supabase_compat.sql" in names
-    assert any(n.startswith("shared/store/migrations/") and n.endswith("_secret_tables.sql") for n in names)
+    assert any(n.startswith("shared/store/migrations/") and n.endswith("_baseline.sql") for n in names)
     shipped_wrongly = [n for n in names if n.startswith(NOT_SHIPPED_CODE)
                        or n.split("/")[0].split("-")[0].removesuffix(".py") in NOT_SHIPPED]
     assert not shipped_wrongly, shipped_wrongly[:20]

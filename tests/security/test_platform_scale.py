@@ -1,7 +1,7 @@
-"""A request's database work does not grow with the platform (migration
-..._platform_scale.sql): row-level security finds the caller's projects through an index,
-whatever the number of MeshHook projects, and the limit's count answers only a caller who
-may create in the project."""
+"""A request's database work does not grow with the platform (the baseline migration's
+index on projects.owner and meshhook.secret_count): row-level security finds the caller's
+projects through an index, whatever the number of MeshHook projects, and the limit's count
+answers only a caller who may create in the project."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def test_migrations_leave_meshhooks_tables_policies_and_helper_as_they_were(mesh
     assert len(before["policies"]) == 10 and before["function"][0]  # the fixture really holds them
     out = migrate(meshhook_only)
     assert out.returncode == 0, out.stderr
-    assert "applied 20261128000100_projects_and_members.sql" in out.stdout
+    assert "applied 20261202190000_baseline.sql" in out.stdout
     assert meshhook_snapshot(meshhook_only) == before
     with psycopg.connect(meshhook_only) as conn:  # and ours were added beside them
         ours = {r[0] for r in conn.execute("select tablename from pg_policies where schemaname = 'public'")}
