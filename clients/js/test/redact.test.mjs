@@ -64,3 +64,22 @@ test("values must be well-formed strings, and the error does not show them", () 
 test("empty values are ignored and duplicates collapse", () => {
   assert.equal(String(createRedactor(["", TOKEN, TOKEN])), "Redactor(1 value)");
 });
+
+test("values are masked at the very start and end, beside short ones, and in long texts", () => {
+  const short = "fake-pw9"; // an anchor shorter than the scan's window: found with indexOf
+  const redactor = createRedactor([TOKEN, short, "fake-é€\ud83d\ude00-pässwörd"]);
+  assert.equal(redactor.redactText(`${TOKEN}${short} ${TOKEN}`), `${MASK} ${MASK}`);
+  assert.equal(redactor.redactText(`\ud800fake-é€\ud83d\ude00-pässwörd\udc00`), `\ud800${MASK}\udc00`);
+  assert.equal(redactor.redactText(TOKEN.slice(0, -1)), TOKEN.slice(0, -1)); // shorter than the window
+  for (const at of [0, 16350, 16370, 16384, 40000 - TOKEN.length]) { // chunks of 16,384 units
+    const text = "-".repeat(at) + TOKEN + "-".repeat(40000 - at - TOKEN.length);
+    assert.equal(redactor.redactText(text), "-".repeat(at) + MASK + "-".repeat(40000 - at - TOKEN.length));
+  }
+});
+
+test("a value only in a text built by concatenation (a V8 cons string) is masked", () => {
+  const parts = TOKEN.match(/.{1,3}/g);
+  let text = "prefix ";
+  for (const part of parts) text += part; // a tree of strings, flattened by the scan
+  assert.equal(createRedactor([TOKEN]).redactText(`${text} suffix`), `prefix ${MASK} suffix`);
+});
