@@ -13,7 +13,8 @@
  * any UTF-16 text (non-ASCII, lone surrogates) is matched unit for unit, as indexOf does.
  * Anchors shorter than SCAN_MIN would make s too small: indexOf looks for them instead.
  *
- * Everything here derives from secret values: it lives in private fields only.
+ * The tables derive from secret values: they live in private fields only. The scratch buffer
+ * is module-private and holds the low bytes of the last text scanned, no table.
  */
 
 const SCAN_MIN = 11; // s >= 2: the scan reads at most half the words
