@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AnchorScanner } from "../dist/anchors.js";
+import { AnchorScanner, scratchIsZero } from "../dist/anchors.js";
 
 const CHUNK = 16384; // as in src/anchors.ts: texts longer than this are scanned in chunks
 
@@ -144,4 +144,22 @@ test("without Node's Buffer the scan copies with charCodeAt, and finds the same"
   const t = `é ${anchors[0]} \ud800 ${anchors[1]} ${"-".repeat(CHUNK)}${anchors[0]}`;
   assert.deepEqual(pairs(new Fresh(anchors).locate(t)), naive(anchors, t));
   assert.deepEqual(pairs(new Fresh(anchors, true).locate(t)), naive(anchors, t)); // no Buffer to use
+});
+
+test("a text that held an anchor leaves none of its bytes in the scan's buffer", async () => {
+  // A fresh instance of the module: its buffer starts zeroed, and only this test writes it.
+  const fresh = await import(`../dist/anchors.js?wipe=${Date.now()}`);
+  const anchor = "fake-anchor-0123456789abcdef";
+  const scanner = new fresh.AnchorScanner([anchor]);
+  const steps = [
+    ["a clean line, longer than the anchor", `a longer line with ${anchor} in it`, (t) => scanner.test(t)],
+    ["y".repeat(CHUNK + 50), "y".repeat(CHUNK + 100) + anchor, (t) => scanner.test(t)], // chunked
+    ["a clean line again, longer than the anchor", `x ${anchor}`, (t) => scanner.locate(t).length === 2],
+  ];
+  for (const [clean, dirty, found] of steps) {
+    assert.equal(found(clean), false);
+    assert.equal(fresh.scratchIsZero(), false, "a clean text stays until the next");
+    assert.equal(found(dirty), true);
+    assert.ok(fresh.scratchIsZero(), `${dirty.length} units: the buffer was wiped`);
+  }
 });
