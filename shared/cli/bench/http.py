@@ -10,19 +10,13 @@ measured routes and for the baseline.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-import time
 import uuid
 
 import httpx
 import psycopg
 
 from shared.auth.tokens import mint_runner_token, mint_user_token
-from shared.cli.bench.stats import percentile
-from shared.cli.dev.stack import free_port
+from shared.cli.bench.traffic import load, serve
 from shared.config import Settings
 
 
@@ -82,66 +76,6 @@ def _meta(row: tuple) -> dict:
     return {"id": str(row[0]), "name": row[2], "version": row[4], "updated_at": row[6].isoformat()}
 
 
-def _serve(settings: Settings, dsn: str | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": dsn or settings.database_url.get_secret_value(),
-           "SUPABASE_JWT_SECRET": settings.supabase_jwt_secret.get_secret_value(),
-           "MESHHOOK_ROOT_KEY": settings.meshhook_root_key.get_secret_value(),
-           "DB_POOL_MAX": "40", "MESHHOOK_MAX_SECRETS": "1000000"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "shared.cli.bench.http:bench_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # poll until it answers, with a deadline
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            if proc.poll() is not None:
-                raise RuntimeError("bench server exited: " + proc.stderr.read().decode()) from None
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("bench server did not start")
-
-
-def _load(base: str, clients: int, seconds: float, make_request) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    start_gate = threading.Barrier(clients)
-
-    def client(index: int) -> None:
-        nonlocal errors
-        mine, bad = [], 0
-        with httpx.Client(base_url=base, timeout=30) as http:
-            start_gate.wait()
-            deadline = time.perf_counter() + seconds
-            i = 0
-            while time.perf_counter() < deadline:
-                method, url, kwargs = make_request(index, i)
-                t = time.perf_counter()
-                r = http.request(method, url, **kwargs)
-                mine.append(time.perf_counter() - t)
-                bad += r.status_code >= 400
-                i += 1
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-
-    return {"p50": percentile(latencies, 50) * 1e3, "p99": percentile(latencies, 99) * 1e3,
-            "rps": len(latencies) / elapsed, "errors": errors, "n": len(latencies)}
-
-
 # The issue's goals: these operations' p99 at most 1.5x their floor's.
 GOALS = {1: ("create", "update", "update, If-Match"), 32: ("create", "list (50)", "update", "update, If-Match")}
 
@@ -153,7 +87,7 @@ def bench_http(
     """Every operation at 1 and 32 clients, against `SELECT 1` and against its own floor.
     `dsn`/`via`: the server's connections go through this (PgBouncer), named in each row."""
     secret = settings.supabase_jwt_secret.get_secret_value()
-    proc, base = _serve(settings, dsn)
+    proc, base = serve(settings, dsn)
     try:
         user = {"Authorization": f"Bearer {mint_user_token(secret, owner, ttl=3600)}"}
         runner = {"Authorization": f"Bearer {mint_runner_token(secret, project_id, 'bench-http', ttl=3600)}"}
@@ -179,10 +113,10 @@ def bench_http(
         for clients in (1, 32):
             results, floors = {}, {}
             for op, (make, make_floor) in ops.items():
-                results[op] = _load(base, clients, seconds, make)
+                results[op] = load(base, clients, seconds, make)
                 tag[0] = uuid.uuid4().hex[:6]
                 if make_floor is not None:
-                    floors[op] = _load(base, clients, seconds, make_floor)
+                    floors[op] = load(base, clients, seconds, make_floor)
                     tag[0] = uuid.uuid4().hex[:6]
             rows += _rows(results, floors, clients, via)
         return rows
