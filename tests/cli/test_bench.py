@@ -1,6 +1,7 @@
 """The bench's structure, not its timings: each floor does its operation's database work
 (and the audit row) in ONE round trip; every row says whether it meets its goal; --compare
-lines up a run with a saved one; the HTTP app serves its floors."""
+lines up a run with a saved one; the HTTP app serves its floors; its clients connect before
+the clock starts."""
 
 from __future__ import annotations
 
@@ -83,3 +84,18 @@ def test_the_bench_app_serves_the_floors(container, seeded):
         assert created.status_code == 200 and created.json()["version"] == 1
         resolved = http.post(f"/bench/floor/{project_id}/resolve", json=["FLOOR_0"]).json()["secrets"]
         assert list(resolved) == ["FLOOR_0"]
+
+
+def test_each_client_connects_before_its_requests_are_timed():
+    """Every client sends one untimed request first (opening its keep-alive connection), so
+    the samples are exactly the operation's requests."""
+    from shared.cli.bench.traffic import load
+    from tests.support.http_stub import serve
+
+    with serve(lambda request: (200, {}, b"{}")) as stub:
+        result = load(stub.url, 3, 0.2, lambda client, i: ("GET", f"/op/{client}", {}))
+    paths = [r["path"] for r in stub.requests]
+    assert paths.count("/healthz") == 3
+    assert result["n"] == len(paths) - 3 and result["errors"] == 0
+    for client in range(3):  # and it came before that client's first timed request
+        assert f"/op/{client}" in paths
