@@ -8,8 +8,9 @@ themselves are made in shared/runtime/masking_forms.py.
 
 Speed: most log lines hold no secret, so a text first gets one test "is any of these
 substrings here?", one short substring (an "anchor") standing for many forms, in Rust
-(shared/runtime/anchors.py says which engine and why). Only a text that holds one is
-searched further.
+(shared/runtime/anchors.py says which engines and why). Only a text that holds one is
+searched further: one pass finds every anchor, and each anchor's forms are compared where
+it was found.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from shared.runtime.anchors import Node, encodes, group_by_anchor, leaf_spans
+from shared.runtime.anchors import encodes, group_by_anchor, locator, matcher, spans
 from shared.runtime.masking_forms import base64_forms, escapes, transports, with_parts
 
 
@@ -27,7 +28,7 @@ class Redactor:
     """Masks a run's resolved values (see the module docstring): each match becomes
     `mask`; values shorter than `min_length` characters match only as whole tokens."""
 
-    __slots__ = ("_mask", "_count", "_any", "_fast", "_tree")
+    __slots__ = ("_mask", "_count", "_any", "_fast", "_locate", "_forms")
 
     def __init__(self, values: Iterable[str], mask: str = "[REDACTED]", min_length: int = 4):
         unique = set()
@@ -46,9 +47,11 @@ class Redactor:
             forms.discard("")
             for anchor, located in group_by_anchor(forms).items():
                 by_anchor.setdefault(anchor, []).extend((f, at, short) for f, at in located)
-        self._tree = Node(sorted(by_anchor.items()))
+        anchors = sorted(by_anchor)
+        self._forms = [by_anchor[anchor] for anchor in anchors]  # by the anchor's index
         # _fast: the same test for ASCII text only, a direct call into Rust when possible.
-        self._any, self._fast = self._tree.check_any, self._tree.check_fast
+        self._any, self._fast = matcher(anchors)
+        self._locate = locator(anchors)
 
     def __repr__(self) -> str:
         return f"Redactor({self._count} value{'' if self._count == 1 else 's'})"
@@ -106,24 +109,10 @@ class Redactor:
         return "".join(out) + text[pos:]
 
     def _spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Where the forms are, in a text known to hold an anchor: the tree of matchers
-        says which anchors (a few calls into Rust), then each anchor's forms are compared
-        in place, at the offset where they hold it."""
-        rust_ok = text.isascii() or encodes(text)
-        found = [self._tree]
-        while found:
-            node = found.pop()
-            if node.children is None:
-                if node.forms:  # an empty tree (no values) has one empty leaf
-                    yield from leaf_spans(text, node.anchor, node.forms)
-                continue
-            left, right = node.children
-            if (left.check_fast if rust_ok else left.check_any)(text):
-                found.append(left)
-                if (right.check_fast if rust_ok else right.check_any)(text):
-                    found.append(right)
-            else:  # the node matched, so the other half must
-                found.append(right)
+        """Where the forms are, in a text known to hold an anchor."""
+        forms = self._forms
+        for index, at in self._locate(text):
+            yield from spans(text, at, forms[index])
 
 
 class RedactingFilter(logging.Filter):

@@ -1,6 +1,7 @@
 """deploy/requirements.txt (what the Lambda zip installs) stays in step with pyproject.toml's
 dependencies: the same specifier for each, and every runtime dependency but those a Lambda
-does not take (the runtime's boto3, the dev server's uvicorn, the worker client's httpx)."""
+does not take (the runtime's boto3, the dev server's uvicorn, the worker client's httpx and
+the workers' redactor's ahocorasick-rs)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_IN_A_LAMBDA = {"boto3", "uvicorn", "httpx"}
+NOT_IN_A_LAMBDA = {"boto3", "uvicorn", "httpx", "ahocorasick-rs"}
 
 
 def _by_name(lines: list[str]) -> dict[str, Requirement]:

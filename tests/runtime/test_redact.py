@@ -26,9 +26,11 @@ VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "redaction.json").
 
 @pytest.fixture(params=["rust", "re"])
 def engine(request, monkeypatch):
-    """Every test of matching runs twice: with pydantic-core's Rust regex and with `re`."""
+    """Every test of matching runs twice: with the Rust engines (pydantic-core's regex to test,
+    ahocorasick-rs to locate) and with Python's own (`re` to test, `str.find` to locate)."""
     if request.param == "re":
         monkeypatch.setattr(anchors_module, "_rust_matcher", lambda literals: None)
+        monkeypatch.setattr(anchors_module, "_rust_locator", lambda anchors: None)
     return request.param
 
 
@@ -372,14 +374,25 @@ def test_rust_and_re_engines_agree_on_random_texts(monkeypatch):
     texts = ["".join(rng.choice(pieces) for _ in range(30)) for _ in range(200)]
     rust = Redactor(values)
     monkeypatch.setattr(anchors_module, "_rust_matcher", lambda literals: None)
+    monkeypatch.setattr(anchors_module, "_rust_locator", lambda anchors: None)
     fallback = Redactor(values)
     assert [rust.redact_text(t) for t in texts] == [fallback.redact_text(t) for t in texts]
     assert all(TOKEN not in rust.redact_text(t) for t in texts)
 
 
-def test_the_rust_engine_is_used_when_available():
+def test_the_rust_engines_are_used_when_available():
     # A silent fallback to `re` would still be correct, but ten times slower.
     assert anchors_module._rust_matcher(["fake-lit-0001"]) is not None
+    assert anchors_module._rust_locator(["fake-lit-0001"]) is not None
+
+
+def test_overlapping_and_nested_anchors_are_all_located(engine):
+    # Aho-Corasick reports overlapping matches only when asked: each must be found.
+    locate = anchors_module.locator(["fake-abab", "abab-fake", "bab"])
+    text = "x fake-abab-fake-abab y"
+    expected = sorted((i, at) for i, anchor in enumerate(["fake-abab", "abab-fake", "bab"])
+                      for at in range(len(text)) if text.startswith(anchor, at))
+    assert sorted(locate(text)) == expected and len(expected) == 5
 
 
 def test_the_benchmark_runs_and_reports_its_figures():
