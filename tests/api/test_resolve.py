@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
+import psycopg
 import pytest
 
 from shared.auth.principal import Principal
@@ -137,3 +139,38 @@ def test_runner_can_do_nothing_else(client, project, create, jwt_secret):
 def test_bad_resolve_requests(client, project, jwt_secret, names):
     r = client.post(secrets_url(project.id, "resolve"), json={"names": names}, headers=runner_auth(jwt_secret, project.id))
     assert r.status_code == 422 and r.json()["error"] == "validation_error"
+
+
+def test_last_used_at_is_stamped_at_most_once_a_minute_and_never_waits_on_a_locked_row(
+        client, project, create, jwt_secret, sql, dsn):
+    names = ["FRESH", "STALE", "RECENT", "LOCKED"]
+    for name in names:
+        create(project, name=name, value=f"fake-{name.lower()}-value")
+
+    def resolve():
+        r = client.post(secrets_url(project.id, "resolve"), json={"names": names},
+                        headers=runner_auth(jwt_secret, project.id))
+        assert r.status_code == 200, r.text
+
+    def stamps():
+        return dict(sql.execute("select name, last_used_at from project_secrets where project_id = %s",
+                                (project.id,)).fetchall())
+
+    resolve()
+    assert all(stamps().values()), "a first resolve stamps every secret it returns"
+    sql.execute("update project_secrets set last_used_at = now() - interval '2 minutes'"
+                " where project_id = %s and name in ('STALE', 'LOCKED')", (project.id,))
+    sql.execute("update project_secrets set last_used_at = now() - interval '30 seconds'"
+                " where project_id = %s and name = 'RECENT'", (project.id,))
+    before = stamps()
+    with psycopg.connect(dsn) as holder, ThreadPoolExecutor(1) as pool:
+        # Another transaction holds LOCKED's row: the resolve must neither wait for it nor fail.
+        holder.execute("select 1 from project_secrets where project_id = %s and name = 'LOCKED' for update",
+                       (project.id,))
+        pool.submit(resolve).result(timeout=30)
+        after = stamps()
+    assert after["STALE"] > before["STALE"], "due (over a minute old): stamped again"
+    assert after["RECENT"] == before["RECENT"] and after["FRESH"] == before["FRESH"], "not due: untouched"
+    assert after["LOCKED"] == before["LOCKED"], "due but locked by another run: skipped, not waited on"
+    resolve()
+    assert stamps()["LOCKED"] > before["LOCKED"], "once the lock is gone, the due row is stamped"
