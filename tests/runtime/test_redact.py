@@ -370,7 +370,7 @@ def test_rust_and_re_engines_agree_on_random_texts(monkeypatch):
     rng = random.Random(7)
     forms = [v for value in values for v in (value, quote(value), json.dumps(value)[1:-1],
                                               base64.b64encode(b"xy" + value.encode()).decode())]
-    pieces = forms + ["a", " ", "1", "é", "/", "+"]
+    pieces = forms + ["a", " ", "1", "é", "/", "+", "😀", "日本"]  # 2-, 3- and 4-byte UTF-8
     texts = ["".join(rng.choice(pieces) for _ in range(30)) for _ in range(200)]
     rust = Redactor(values)
     monkeypatch.setattr(anchors_module, "_rust_matcher", lambda literals: None)
