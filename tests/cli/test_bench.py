@@ -99,3 +99,22 @@ def test_each_client_connects_before_its_requests_are_timed():
     assert paths[:3] == ["/healthz"] * 3 and "/healthz" not in paths[3:]
     assert result["n"] == len(paths) - 3 and result["errors"] == 0
     assert {f"/op/{client}" for client in range(3)} <= set(paths)
+
+
+def test_each_cold_import_is_timed_in_turns_with_its_floor(monkeypatch):
+    """A floor timed once, before a minute of handler imports, would be compared with them
+    at another machine speed: each handler's floor is timed in the same rounds, in turns."""
+    from shared.cli.bench import cold
+
+    calls: list[str] = []
+    clock = [0.0]
+
+    def run(cmd, **_):  # the machine slows down as the bench goes on
+        calls.append(cmd[-1])
+        clock[0] += {"floor": 1.0, "handler": 1.2}[cmd[-1]] * (1 + 0.1 * len(calls))
+
+    monkeypatch.setattr(cold.subprocess, "run", run)
+    monkeypatch.setattr(cold.time, "perf_counter", lambda: clock[0])
+    floor, handler = cold._best_in_turns([["floor"], ["handler"]], 3, {})
+    assert calls == ["floor", "handler", "handler", "floor", "floor", "handler"]  # who goes first rotates
+    assert (floor, handler) == (pytest.approx(1.1), pytest.approx(1.2 * 1.2))  # each one's best round

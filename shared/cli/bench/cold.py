@@ -7,7 +7,9 @@
   the same SELECT plus one audit INSERT, committed, in one round trip.
 
 Each figure is the best of several fresh subprocesses, interpreter start included on both
-sides. Bytecode is compiled first, as the package step would (Lambda's /var/task is
+sides, and each is timed in turns with its own floor (floor, handler, handler, floor...):
+on a shared machine whose speed drifts over the minute this takes, a floor timed once at
+the start would be compared with handlers timed at another speed. Bytecode is compiled first, as the package step would (Lambda's /var/task is
 read-only, so nothing would cache it there).
 """
 
@@ -80,11 +82,19 @@ def _event(project_id: uuid.UUID, token: str, names: list[str]) -> str:
 
 
 def _best(args: list[str], runs: int, env: dict[str, str]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, *args], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
+    return _best_in_turns([args], runs, env)[0]
+
+
+def _best_in_turns(commands: list[list[str]], runs: int, env: dict[str, str]) -> list[float]:
+    """Each command's best time over `runs` rounds; each round runs every command once, the
+    order rotated from round to round so that none always goes first."""
+    best = [float("inf")] * len(commands)
+    for round_ in range(runs):
+        for offset in range(len(commands)):
+            i = (round_ + offset) % len(commands)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *commands[i]], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
@@ -97,7 +107,8 @@ def bench_cold_start(quick: bool, settings: Settings, project_id: uuid.UUID, nam
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     empty = _best(["-c", "pass"], runs, env)
     framework = _best(["-c", "import fastapi"], runs, env)
-    floor = _best(["-c", "import fastapi, mangum"], runs, env)
+    floor_args = ["-c", "import fastapi, mangum"]
+    floor = _best(floor_args, runs, env)
     rows: list[Row] = [
         {"bench": "cold import fastapi alone (reference)", "baseline": "empty interpreter",
          "baseline_ms": empty * 1e3, "measured_ms": framework * 1e3, "ratio": framework / empty, "goal": ""},
@@ -106,16 +117,15 @@ def bench_cold_start(quick: bool, settings: Settings, project_id: uuid.UUID, nam
     ]
     handlers = [*ROUTE_NAMES, *(["rotate_keks"] if (ROOT / "functions" / "rotate_keks.py").exists() else [])]
     for name in handlers:
-        t = _best(["-c", f"import functions.{name}"], runs, env)
+        own_floor, t = _best_in_turns([floor_args, ["-c", f"import functions.{name}"]], runs, env)
         rows.append({"bench": f"cold import functions.{name}", "baseline": "import fastapi, mangum",
-                     "baseline_ms": floor * 1e3, "measured_ms": t * 1e3, "ratio": t / floor, "target": 1.2,
+                     "baseline_ms": own_floor * 1e3, "measured_ms": t * 1e3, "ratio": t / own_floor, "target": 1.2,
                      "goal": f"import {1e3 * (t - empty):.0f} ms"})
     secret = settings.supabase_jwt_secret.get_secret_value()
     event = _event(project_id, mint_runner_token(secret, project_id, "bench-cold", ttl=3600), names[:10])
     env = {**env, "DATABASE_URL": settings.database_url.get_secret_value(), "SUPABASE_JWT_SECRET": secret,
            "MESHHOOK_ROOT_KEY": settings.meshhook_root_key.get_secret_value(), "DB_POOL_MAX": "1"}
-    first = _best(["-c", _FIRST_REQUEST, event], runs, env)
-    bare = _best(["-c", _BARE_REQUEST, event], runs, env)
+    bare, first = _best_in_turns([["-c", _BARE_REQUEST, event], ["-c", _FIRST_REQUEST, event]], runs, env)
     rows.append({"bench": "cold first request, resolve_secrets", "baseline": "bare FastAPI + Mangum, same SQL",
                  "baseline_ms": bare * 1e3, "measured_ms": first * 1e3, "ratio": first / bare, "target": 1.2,
                  "goal": "import + pool + keyring + response (goal by analogy with the import's)"})
