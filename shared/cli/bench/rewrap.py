@@ -5,6 +5,10 @@ project and n sealed secrets (COPY, not the API), makes a new KEK active, and ti
 rotation job moving every DEK to it. Its floor, timed on the same rows right after: a bare
 UPDATE writing each row's (now current) KEK id and wrapped DEK back, the same bytes, in
 the same batches, one transaction each. Goal: at least 0.7x the floor's rate.
+
+Rotation and floor take turns for `rounds` rounds (a rotation after the first moves every
+DEK to the next new KEK) and each keeps its best: one pass takes a fraction of a second,
+so a checkpoint or a neighbour landing in it would otherwise decide the figure.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from shared.store.database import Database
 
 
 def bench_rewrap(
-    dsn: str, n: int = 10_000, batch_size: int = 1000, workers: int = 2, versions: int = 1,
+    dsn: str, n: int = 10_000, batch_size: int = 1000, workers: int = 2, versions: int = 1, rounds: int = 3,
 ) -> dict[str, float]:
-    """Seed n secrets of `versions` versions each in the (fresh) database at `dsn`, rotate,
-    time the re-wrap of all n x versions DEKs."""
+    """Seed n secrets of `versions` versions each in the (fresh) database at `dsn`, then
+    rotate `rounds` times: the best time to re-wrap all n x versions DEKs, and the floor's."""
     root_key = LocalRootKey(new_key())
     db = Database(dsn, max_size=3)
     try:
@@ -38,18 +42,20 @@ def bench_rewrap(
         with psycopg.connect(dsn, autocommit=True) as conn:
             # Like a table that has lived a while: hint bits set, statistics current.
             conn.execute("vacuum analyze public.project_secrets, public.project_secret_versions")
-        started = time.perf_counter()
-        report = rotate_keks(db, root_key, policy=Policy(force=True, settle=timedelta(0)),
-                             batch_size=batch_size, workers=workers)
-        seconds = time.perf_counter() - started
-        floor = _bare_update_seconds(dsn, batch_size)
+        seconds = floor = float("inf")
+        deks = n * versions
+        for _ in range(rounds):
+            started = time.perf_counter()
+            report = rotate_keks(db, root_key, policy=Policy(force=True, settle=timedelta(0)),
+                                 batch_size=batch_size, workers=workers)
+            seconds = min(seconds, time.perf_counter() - started)
+            assert report.complete and report.rewrapped == deks, report
+            floor = min(floor, _bare_update_seconds(dsn, batch_size))
     finally:
         db.close()
-    deks = n * versions
-    assert report.complete and report.rewrapped == deks, report
     # Seconds to the microsecond: a run of 2,000 DEKs takes about 0.04 s here, and to the
     # millisecond its rate and the ratio to the floor were off by up to 1.25%.
-    return {"deks": deks, "secrets": n, "versions": versions, "seconds": round(seconds, 6),
+    return {"deks": deks, "secrets": n, "versions": versions, "rounds": rounds, "seconds": round(seconds, 6),
             "deks_per_s": round(deks / seconds), "batch_size": batch_size, "workers": workers,
             "floor_seconds": round(floor, 6), "floor_deks_per_s": round(deks / floor)}
 
