@@ -104,7 +104,7 @@ def test_each_client_connects_before_its_requests_are_timed():
 def test_each_cold_import_is_timed_in_turns_with_its_floor(monkeypatch):
     """A floor timed once, before a minute of handler imports, would be compared with them
     at another machine speed: each handler's floor is timed in the same rounds, in turns."""
-    from shared.cli.bench import cold
+    from shared.cli.bench import cold, stats
 
     calls: list[str] = []
     clock = [0.0]
@@ -114,7 +114,7 @@ def test_each_cold_import_is_timed_in_turns_with_its_floor(monkeypatch):
         clock[0] += {"floor": 1.0, "handler": 1.2}[cmd[-1]] * (1 + 0.1 * len(calls))
 
     monkeypatch.setattr(cold.subprocess, "run", run)
-    monkeypatch.setattr(cold.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(stats.time, "perf_counter", lambda: clock[0])
     floor, handler = cold._best_in_turns([["floor"], ["handler"]], 3, {})
     assert calls == ["floor", "handler", "handler", "floor", "floor", "handler"]  # who goes first rotates
     assert (floor, handler) == (pytest.approx(1.1), pytest.approx(1.2 * 1.2))  # each one's best round

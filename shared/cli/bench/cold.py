@@ -20,11 +20,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from shared.auth.tokens import mint_runner_token
+from shared.cli.bench.stats import best_in_turns
 from shared.config import Settings
 
 Row = dict[str, object]
@@ -86,16 +87,12 @@ def _best(args: list[str], runs: int, env: dict[str, str]) -> float:
 
 
 def _best_in_turns(commands: list[list[str]], runs: int, env: dict[str, str]) -> list[float]:
-    """Each command's best time over `runs` rounds; each round runs every command once, the
-    order rotated from round to round so that none always goes first."""
-    best = [float("inf")] * len(commands)
-    for round_ in range(runs):
-        for offset in range(len(commands)):
-            i = (round_ + offset) % len(commands)
-            start = time.perf_counter()
-            subprocess.run([sys.executable, *commands[i]], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+    """Each command's best time in a fresh interpreter, over `runs` rounds taken in turns."""
+    def start(args: list[str]) -> Callable[[], object]:
+        return lambda: subprocess.run([sys.executable, *args], check=True, cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL)
+
+    return best_in_turns([start(args) for args in commands], repeat=1, rounds=runs)
 
 
 def bench_cold_start(quick: bool, settings: Settings, project_id: uuid.UUID, names: list[str]) -> list[Row]:
