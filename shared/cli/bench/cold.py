@@ -9,8 +9,9 @@
 Each figure is the best of several fresh subprocesses, interpreter start included on both
 sides, and each is timed in turns with its own floor (floor, handler, handler, floor...):
 on a shared machine whose speed drifts over the minute this takes, a floor timed once at
-the start would be compared with handlers timed at another speed. Bytecode is compiled first, as the package step would (Lambda's /var/task is
-read-only, so nothing would cache it there).
+the start would be compared with handlers timed at another speed. Bytecode is compiled
+first, as the package step would (Lambda's /var/task is read-only, so nothing would cache
+it there).
 """
 
 from __future__ import annotations
