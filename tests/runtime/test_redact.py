@@ -438,11 +438,11 @@ def test_redacting_formatter_covers_extra_fields_and_tracebacks():
 
 
 def test_the_bench_rows_give_each_hook_and_the_js_redactor_a_goal_and_a_verdict():
-    from shared.cli.bench.redact import _row, bench_js_redaction
+    from shared.cli.bench.redact import bench_js_redaction, overhead_row
 
     # The verdict follows the figure: no timing is asserted, only how a figure is reported.
-    assert _row("x", "floor", 1.0, 1.04)["goal"].startswith("+4.0%, goal < 5%: met")
-    assert _row("x", "floor", 1.0, 1.06)["goal"].startswith("+6.0%, goal < 5%: not met")
+    assert overhead_row("x", "floor", 1.0, 1.04)["goal"].startswith("+4.0%, goal < 5%: met")
+    assert overhead_row("x", "floor", 1.0, 1.06)["goal"].startswith("+6.0%, goal < 5%: not met")
     js = bench_js_redaction(records=1000, rounds=1)  # node and the built client are in CI
     assert js is not None and js["baseline_s"] > 0 and js["redacted_s"] > 0
     assert js["overhead_pct"] == pytest.approx(100 * (js["redacted_s"] - js["baseline_s"]) / js["baseline_s"])

@@ -132,10 +132,12 @@ def bench_rewrap_rows(base_dsn: str, quick: bool) -> list[Row]:
     return [rewrap_row(f"KEK re-wrap {n} DEKs", bench_rewrap(fresh_database(base_dsn), n))]
 
 
-def bench_redaction_rows(quick: bool) -> list[Row]:
+def bench_redaction_rows(dsn: str, quick: bool) -> list[Row]:
+    """The hooks in a process's own logging (the strictest case), then MeshHook's log write."""
     from shared.cli.bench.redact import redaction_rows
+    from shared.cli.bench.run_events import run_event_rows
 
-    return redaction_rows(quick)
+    return redaction_rows(quick) + run_event_rows(dsn, quick)
 
 
 def bench_pgbouncer_rows(settings: Settings, dsn: str, owner: uuid.UUID, project_id: uuid.UUID,
@@ -194,7 +196,7 @@ def run_bench(args: argparse.Namespace) -> int:
         ("re-wrap", lambda: bench_rewrap_rows(base_dsn, args.quick)),
         ("import", lambda: bench_import_rows(container, dsn, args.quick)),
         ("re-wrap with versions", lambda: bench_rewrap_versions_rows(base_dsn, args.quick)),
-        ("redaction", lambda: bench_redaction_rows(args.quick)),
+        ("redaction", lambda: bench_redaction_rows(dsn, args.quick)),
         ("observability", lambda: bench_observability(container, owner, project_id, args.quick)),
     ]
     for label, section in sections:
