@@ -24,6 +24,7 @@ read pair per event, included) and printed beside it.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -124,10 +125,15 @@ def bench_python_events(dsn: str, values: list[str], texts: list[str], events: i
         spent[:] = [0, 0]
         chunks = [(start, min(_CHUNK, events - start)) for start in range(0, events, _CHUNK)]
         best = {False: [float("inf")] * len(chunks), True: [float("inf")] * len(chunks)}
-        for round_ in range(rounds):
-            for i, (start, n) in enumerate(chunks):
-                for redact in ((False, True) if (round_ + i) % 2 == 0 else (True, False)):  # who goes first rotates
-                    best[redact][i] = min(best[redact][i], write(conn, start, n, redact))
+        gc.collect()
+        gc.disable()  # a collection would land in whichever writer happened to be running
+        try:
+            for round_ in range(rounds):
+                for i, (start, n) in enumerate(chunks):
+                    for redact in ((False, True) if (round_ + i) % 2 == 0 else (True, False)):  # who goes first rotates
+                        best[redact][i] = min(best[redact][i], write(conn, start, n, redact))
+        finally:
+            gc.enable()
     return {"baseline_s": sum(best[False]) / events, "redacted_s": sum(best[True]) / events,
             "redaction_s": spent[0] / 1e9 / spent[1], "events": events,
             "plain_run": str(runs[False]), "redacted_run": str(runs[True])}
