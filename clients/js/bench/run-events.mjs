@@ -5,9 +5,10 @@
 // bound is about). node-postgres, as MeshHook's workers use (through pg-promise), one
 // connection, one autocommitted INSERT per event.
 //
-// Events are timed in chunks, the plain and the redacting writer taking turns chunk by
-// chunk, each chunk's best of `rounds` kept, as in the Python bench. The redaction's own
-// time inside the write path is clocked too (one clock read pair per event, included).
+// Events are timed in chunks (of 20, the Python side says), the two writers taking turns
+// chunk by chunk, each chunk's best of `rounds` kept, as in the Python bench. The
+// redaction's own time inside the write path is clocked too (one clock read pair per
+// event, included).
 //
 // Input (stdin, JSON): {connection: {host, port, database, user, password}, values, texts,
 // events, rounds, chunk, synchronousCommit}. Output (stdout, JSON): {baseline_s,
