@@ -443,6 +443,10 @@ def test_the_bench_rows_give_each_hook_and_the_js_redactor_a_goal_and_a_verdict(
     # The verdict follows the figure: no timing is asserted, only how a figure is reported.
     assert overhead_row("x", "floor", 1.0, 1.04)["goal"].startswith("+4.0%, goal < 5%: met")
     assert overhead_row("x", "floor", 1.0, 1.06)["goal"].startswith("+6.0%, goal < 5%: not met")
+    # MeshHook's bound is judged on the rows of its log write only.
+    assert "bound" not in overhead_row("x", "floor", 1.0, 1.06)["goal"]
+    assert overhead_row("x", "floor", 1.0, 1.06, bound=True)["goal"].endswith("MeshHook's bound 10%: met")
+    assert overhead_row("x", "floor", 1.0, 1.11, bound=True)["goal"].endswith("MeshHook's bound 10%: NOT met")
     js = bench_js_redaction(records=1000, rounds=1)  # node and the built client are in CI
     assert js is not None and js["baseline_s"] > 0 and js["redacted_s"] > 0
     assert js["overhead_pct"] == pytest.approx(100 * (js["redacted_s"] - js["baseline_s"]) / js["baseline_s"])

@@ -58,14 +58,19 @@ def redaction_rows(quick: bool = False) -> list[dict[str, object]]:
     return rows
 
 
-def overhead_row(bench: str, baseline: str, floor_s: float, measured_s: float, note: str = "") -> dict[str, object]:
-    """A redaction row: the time added to the floor, in percent, against the project's goal
-    and MeshHook's bound."""
+def overhead_row(bench: str, baseline: str, floor_s: float, measured_s: float, note: str = "",
+                 bound: bool = False) -> dict[str, object]:
+    """A redaction row: the time added to the floor, in percent, against the project's goal,
+    and with `bound` against MeshHook's, which is about MeshHook's log write (a run event,
+    shared/cli/bench/run_events.py); a process's own logging is the strictest case."""
     pct = 100.0 * (measured_s - floor_s) / floor_s
-    verdict = "met" if pct < _GOAL_PCT else "not met"
+    goal = f"{pct:+.1f}%{note}, goal < {_GOAL_PCT:.0f}%: {'met' if pct < _GOAL_PCT else 'not met'}"
+    if bound:
+        goal += f"; MeshHook's bound {_BOUND_PCT:.0f}%: {'met' if pct < _BOUND_PCT else 'NOT met'}"
+    else:
+        goal += " (in-process logging, the strictest case)"
     return {"bench": bench, "baseline": baseline, "baseline_ms": floor_s * 1e3,
-            "measured_ms": measured_s * 1e3, "ratio": measured_s / floor_s,
-            "goal": f"{pct:+.1f}%{note}, goal < {_GOAL_PCT:.0f}%: {verdict} (MeshHook's bound {_BOUND_PCT:.0f}%)"}
+            "measured_ms": measured_s * 1e3, "ratio": measured_s / floor_s, "goal": goal}
 
 
 def bench_js_redaction(records: int = 20000, rounds: int = 5) -> dict[str, float] | None:

@@ -92,7 +92,8 @@ def create_events_table(dsn: str) -> None:
 def _row(bench: str, r: dict[str, float]) -> dict[str, object]:
     share = 100.0 * r["redaction_s"] / r["baseline_s"]
     note = f" (redacting: {r['redaction_s'] * 1e6:.1f} us an event, {share:.2f}% of the write)"
-    return overhead_row(bench, "same INSERT, response not redacted", r["baseline_s"], r["redacted_s"], note)
+    return overhead_row(bench, "same INSERT, response not redacted", r["baseline_s"], r["redacted_s"], note,
+                        bound=True)
 
 
 def bench_python_events(dsn: str, values: list[str], texts: list[str], events: int, rounds: int,
