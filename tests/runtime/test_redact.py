@@ -450,6 +450,8 @@ def test_the_bench_rows_give_each_hook_and_the_js_redactor_a_goal_and_a_verdict(
     js = bench_js_redaction(records=1000, rounds=1)  # node and the built client are in CI
     assert js is not None and js["baseline_s"] > 0 and js["redacted_s"] > 0
     assert js["overhead_pct"] == pytest.approx(100 * (js["redacted_s"] - js["baseline_s"]) / js["baseline_s"])
+    assert js["destination_overhead_pct"] == pytest.approx(
+        100 * (js["destination_s"] - js["baseline_s"]) / js["baseline_s"])
 
 
 def test_an_empty_redactor_masks_nothing_and_a_lone_surrogate_text_still_masks(engine):

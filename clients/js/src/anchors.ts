@@ -21,6 +21,8 @@
 const SCAN_MIN = 11; // s >= 2: the scan reads at most half the words
 const WINDOW_MAX = 32; // j < 4s <= 29 fits the 5 bits a bucket entry gives it
 const CHUNK = 16384; // units copied at a time (a multiple of 4): longer texts go in chunks
+/** A text of at most this many units fits in one chunk as UTF-8 (3 bytes a unit at most). */
+export const ENCODE_MAX_UNITS = CHUNK / 3;
 // A sampled word is a candidate when two hashes of it are both some anchor block's, a bit
 // per hash in two 8 KB tables (small enough to stay cached between log lines; a 64 KB byte
 // table was no faster). For 1,000 blocks 1.5% of words pass the first, 0.02% both.
@@ -29,8 +31,9 @@ const HASH_MUL = 0x9e3779b1;
 const HASH_MUL2 = 0x85ebca77;
 
 interface NodeBuffer extends Uint8Array {
-  write(text: string, offset: number, length: number, encoding: "latin1"): number;
+  write(text: string, offset: number, length: number, encoding: "latin1" | "utf8"): number;
 }
+type Searchable = { indexOf(value: string, byteOffset: number, encoding: "latin1"): number }; // a Buffer
 type BufferClass = { alloc(size: number): NodeBuffer }; // zero-filled, not from the pool
 
 // One scratch buffer for all redactors (a scan runs to its end before the next starts). A
@@ -82,6 +85,22 @@ export class AnchorScanner {
     return this.#chunk(text, 0, n, null) && wipe(n);
   }
 
+  /**
+   * For a scanner built on `utf8Anchors`: the text's UTF-8 bytes, written to the scratch
+   * buffer and scanned there. Calls `sink(bytes, length)` with them and returns true when
+   * no anchor is in them; the sink must use the bytes at once and keep no reference.
+   * Returns false, having called nothing and wiped what it wrote, when one is, or when the
+   * text might not fit in one chunk (then the caller redacts the text itself).
+   */
+  encode(text: string, sink: (bytes: Uint8Array, length: number) => void): boolean {
+    if (!this.#native || text.length > ENCODE_MAX_UNITS) return false;
+    const n = (SCRATCH as NodeBuffer).write(text, 0, CHUNK, "utf8");
+    const hit = this.#shortBytes(n) || (this.#window !== 0 && n >= this.#window && this.#chunk(null, 0, n, null));
+    if (hit) return !wipe(n);
+    sink(SCRATCH, n);
+    return true;
+  }
+
   /** Every occurrence of every anchor, as pairs: anchor index, where it starts. */
   locate(text: string): number[] {
     const found: number[] = [];
@@ -102,6 +121,13 @@ export class AnchorScanner {
     return false;
   }
 
+  /** Whether a short anchor's bytes are in the scratch buffer's first n bytes. */
+  #shortBytes(n: number): boolean {
+    if (this.#short.length === 0) return false;
+    const bytes = SCRATCH.subarray(0, n) as unknown as Searchable; // a Buffer's subarray is one
+    return this.#short.some((index) => bytes.indexOf(this.#anchors[index], 0, "latin1") !== -1);
+  }
+
   /** The scanned anchors' occurrences into `found`; without it, whether there is one. */
   #scan(text: string, found: number[] | null): boolean {
     const m = this.#window;
@@ -112,8 +138,9 @@ export class AnchorScanner {
     return found !== null && found.length !== 0;
   }
 
-  /** The anchors starting in windows [start, start + n - m] of the text, copied from start. */
-  #chunk(text: string, start: number, n: number, found: number[] | null): boolean {
+  /** The anchors starting in windows [start, start + n - m] of the text, copied from start
+   * (text null: in the scratch buffer's bytes, an encoded text's). */
+  #chunk(text: string | null, start: number, n: number, found: number[] | null): boolean {
     const s = this.#stride;
     const end = n >> 2; // words wholly inside the chunk
     let any = false;
@@ -136,12 +163,14 @@ export class AnchorScanner {
   }
 
   /** The anchors starting in the chunk's windows (at most n - m) that word k is in. */
-  #check(text: string, start: number, n: number, k: number, found: number[] | null): boolean {
+  #check(text: string | null, start: number, n: number, k: number, found: number[] | null): boolean {
     let any = false;
     for (const entry of this.#buckets.get(hashWord(WORDS[k]))!) {
       const index = entry >>> 5;
       const at = 4 * k - (entry & 31);
-      if (at >= 0 && at <= n - this.#window && text.startsWith(this.#anchors[index], start + at)) {
+      const anchor = this.#anchors[index];
+      if (at >= 0 && at <= n - this.#window &&
+          (text === null ? bytesAt(anchor, at, n) : text.startsWith(anchor, start + at))) {
         if (!found) return true;
         found.push(index, start + at);
         any = true;
@@ -149,6 +178,29 @@ export class AnchorScanner {
     }
     return any;
   }
+}
+
+/** Whether the scratch buffer's bytes from `at` (below n) are the byte string's. */
+function bytesAt(bytes: string, at: number, n: number): boolean {
+  if (at + bytes.length > n) return false;
+  for (let i = 0; i < bytes.length; i++) if (SCRATCH[at + i] !== bytes.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Each anchor's UTF-8 bytes, one character (0-255) a byte: the anchors of a scanner that
+ * `encode`s. Where an anchor occurs in a text, its bytes occur in the text's UTF-8, with one
+ * exception handled here: an anchor cut after 32 units inside a surrogate pair ends with a
+ * lone high surrogate, which UTF-8 writes as U+FFFD, while the text holds the whole pair;
+ * that unit is dropped (a prefix of an anchor occurs wherever the anchor does).
+ */
+export function utf8Anchors(anchors: string[]): string[] {
+  const encoder = new TextEncoder();
+  return anchors.map((anchor) => {
+    const last = anchor.charCodeAt(anchor.length - 1);
+    const whole = last >= 0xd800 && last <= 0xdbff ? anchor.slice(0, -1) : anchor;
+    return String.fromCharCode(...encoder.encode(whole));
+  });
 }
 
 /** A text that held an anchor (a value, in some form) leaves none of its bytes behind in

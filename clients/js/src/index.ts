@@ -14,7 +14,7 @@ export {
   ForbiddenError, NotFoundError, RateLimitedError, resolveRunSecrets, RunSecrets, SecretsError,
   UnauthorizedError, UnavailableError, UnknownSecretsError, type ResolveOptions,
 } from "./client.js";
-export { createRedactor, Redactor, type RedactorOptions } from "./redact.js";
+export { createRedactor, type LogDestination, Redactor, type RedactorOptions } from "./redact.js";
 export {
   findSecretNames, MalformedPlaceholderError, render, TemplateError, UnknownSecretError, type SecretValues,
 } from "./render.js";

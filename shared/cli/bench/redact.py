@@ -12,8 +12,9 @@ on our core is not counted at all. shared/cli/bench/run_events.py measures the l
 MeshHook's bound is about: a run event.
 
 The JS client's redactor (clients/js) runs the same records and values through
-clients/js/bench/redact.mjs, a Node logger with and without `redactText`, when node and
-the built client are there (`cd clients/js && npm ci && npm run build`).
+clients/js/bench/redact.mjs, a Node logger without redaction, with `redactText`, and
+writing through the redactor's `destination`, when node and the built client are there
+(`cd clients/js && npm ci && npm run build`).
 
 Run it: `python -m shared.cli.bench.redact` prints the rows `meshhook-secrets bench` shows.
 """
@@ -54,7 +55,9 @@ def redaction_rows(quick: bool = False) -> list[dict[str, object]]:
                      "goal": "not measured: needs node and `npm run build` in clients/js"})
     else:
         rows.append(overhead_row(f"JS logging {records:,} records, redactText", "same Node logging, no redaction",
-                         js["baseline_s"], js["redacted_s"]))
+                                 js["baseline_s"], js["redacted_s"]))
+        rows.append(overhead_row(f"JS logging {records:,} records, destination", "same Node logging, no redaction",
+                                 js["baseline_s"], js["destination_s"]))
     return rows
 
 
