@@ -22,18 +22,17 @@ import { createRedactor } from "../dist/index.js";
 const LINE = "%s %s -> %d in %s ms; headers=%j; body=%s";
 const CHUNK = 1000;
 
+const lineOf = (args) => `${new Date().toISOString()} INFO bench: ${format(LINE, ...args)}`;
+
 function logger(fd, redactor) {
   return (args) => {
-    const line = `${new Date().toISOString()} INFO bench: ${format(LINE, ...args)}`;
+    const line = lineOf(args);
     writeSync(fd, (redactor ? redactor.redactText(line) : line) + "\n");
   };
 }
 
 function destinationLogger(destination) {
-  return (args) => {
-    const line = `${new Date().toISOString()} INFO bench: ${format(LINE, ...args)}`;
-    destination.write(line + "\n");
-  };
+  return (args) => destination.write(lineOf(args) + "\n");
 }
 
 function time(log, records, start, count) {

@@ -98,8 +98,9 @@ export class Redactor {
     return {
       write: (text: string): boolean => {
         if (!encoded.encode(text, sink)) {
-          // An anchor's bytes are there (or the text is long): mask it where redactText
-          // would, without asking again whether an anchor is there.
+          // An anchor's bytes are there, or the text may not fit in one chunk: a short
+          // text is masked where redactText would mask it, without asking again whether an
+          // anchor is there (#maskSpans is exact either way: it locates every anchor).
           const bytes = UTF8.encode(text.length > ENCODE_MAX_UNITS ? this.redactText(text) : this.#maskSpans(text));
           writeAll(fd, bytes, bytes.length);
         }
